@@ -1,0 +1,1 @@
+"""Collectors: one per source kind, each turning its source into a Fragment."""

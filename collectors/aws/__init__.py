@@ -1,0 +1,1 @@
+"""AWS records and their mapping into the DFD, shared by Terraform and live AWS."""

@@ -1,0 +1,1 @@
+"""Terraform collector (HCL files) producing normalised AWS records."""

@@ -1,0 +1,153 @@
+"""Terraform API Gateway (REST v1 and HTTP/WebSocket v2) resources to normalised records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from collectors.aws import records as r
+from collectors.terraform import values as v
+from collectors.terraform.blocks import Block
+
+
+def _throttled(settings: Mapping[str, Any] | None, key: str) -> bool | None:
+    """A positive rate limit is a throttle; -1 (REST) or absence means none is set."""
+    if settings is None:
+        return False
+    if key not in settings:
+        return False
+    rate = v.number(settings[key])
+    if rate is None:
+        return None
+    return rate > 0
+
+
+def rest_api(b: Block) -> r.RestApi:
+    config = v.first_block(b.body, "endpoint_configuration")
+    types = v.strings(config.get("types")) if config else None
+    name = v.string(b.body.get("name"))
+    return r.RestApi(
+        b.address,
+        b.address,
+        b.evidence(),
+        key=None,  # REST API ids are generated; names are not unique
+        name=name,
+        endpoint_types=tuple(t.upper() for t in types) if types is not None else None,
+    )
+
+
+def rest_stage(b: Block) -> r.ApiStage:
+    return r.ApiStage(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get("rest_api_id")),
+        name=v.string(b.body.get("stage_name")),
+        deployment=v.ref(b.body.get("deployment_id")),
+    )
+
+
+def deployment_stage(b: Block) -> r.ApiStage | None:
+    """The legacy `stage_name` argument of a deployment creates a stage too."""
+    if "stage_name" not in b.body:
+        return None
+    return r.ApiStage(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get("rest_api_id")),
+        name=v.string(b.body.get("stage_name")),
+        deployment=b.address,
+    )
+
+
+def method(b: Block) -> r.ApiMethod:
+    auth = v.string(b.body.get("authorization"))
+    return r.ApiMethod(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get("rest_api_id")),
+        http_method=v.string(b.body.get("http_method")),
+        authorization=auth.upper() if auth else None,
+        api_key_required=v.boolean(b.body.get("api_key_required", False)),
+    )
+
+
+def method_settings(b: Block) -> r.MethodSettings:
+    settings = v.first_block(b.body, "settings")
+    return r.MethodSettings(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get("rest_api_id")),
+        stage=v.ref(b.body.get("stage_name")),
+        method_path=v.string(b.body.get("method_path")),
+        throttled=_throttled(settings, "throttling_rate_limit"),
+    )
+
+
+def usage_plan(b: Block) -> r.UsagePlan:
+    stages = tuple(
+        (api, stage)
+        for s in v.blocks(b.body, "api_stages")
+        if (api := v.ref(s.get("api_id"))) and (stage := v.ref(s.get("stage")))
+    )
+    throttle = v.first_block(b.body, "throttle_settings")
+    return r.UsagePlan(
+        b.address,
+        b.address,
+        b.evidence(),
+        stages=stages,
+        throttled=_throttled(throttle, "rate_limit"),
+    )
+
+
+def rest_integration(b: Block) -> r.ApiIntegration:
+    return _integration(b, "rest_api_id", "uri")
+
+
+def http_integration(b: Block) -> r.ApiIntegration:
+    return _integration(b, "api_id", "integration_uri")
+
+
+def _integration(b: Block, api_key: str, uri_key: str) -> r.ApiIntegration:
+    uri = b.body.get(uri_key)
+    targets = [a for a, _ in v.refs_in(uri)]
+    return r.ApiIntegration(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get(api_key)),
+        target=targets[0] if targets else None,
+        uri=v.string(uri),
+    )
+
+
+def http_api(b: Block) -> r.HttpApi:
+    return r.HttpApi(
+        b.address,
+        b.address,
+        b.evidence(),
+        name=v.string(b.body.get("name")),
+        protocol_type=(v.string(b.body.get("protocol_type")) or "").upper() or None,
+    )
+
+
+def http_stage(b: Block) -> r.ApiStage:
+    defaults = v.first_block(b.body, "default_route_settings")
+    throttled = _throttled(defaults, "throttling_rate_limit")
+    evidence = b.nested_evidence(defaults, "rate_limited") if defaults else None
+    routes = v.blocks(b.body, "route_settings")
+    if throttled is not True and routes:
+        # Per-route limits only: whether every route is covered is not known here.
+        throttled = None
+    return r.ApiStage(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get("api_id")),
+        name=v.string(b.body.get("name")),
+        throttled=throttled,
+        throttle_evidence=evidence,
+    )

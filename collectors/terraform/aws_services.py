@@ -1,0 +1,288 @@
+"""Terraform AWS compute, data, load-balancer and API resources to normalised records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from collectors.aws import records as r
+from collectors.terraform import values as v
+from collectors.terraform.blocks import Block
+
+_DB_PORTS = {
+    "postgres": 5432,
+    "aurora-postgresql": 5432,
+    "mysql": 3306,
+    "mariadb": 3306,
+    "aurora-mysql": 3306,
+    "aurora": 3306,
+    "oracle": 1521,
+    "sqlserver": 1433,
+    "db2": 50000,
+}
+_PUBLIC_GRANTEES = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+_PUBLIC_CANNED = {"public-read", "public-read-write", "authenticated-read"}
+
+
+def _key(service: str, kind: str, name: str | None) -> str | None:
+    return f"{service}:{kind}:{name}" if name else None
+
+
+# --- load balancers -------------------------------------------------------------------
+
+
+def load_balancer(b: Block) -> r.LoadBalancer:
+    subnets = list(v.refs(b.body.get("subnets")))
+    subnets += [
+        s for m in v.blocks(b.body, "subnet_mapping") if (s := v.ref(m.get("subnet_id")))
+    ]
+    name = v.string(b.body.get("name"))
+    return r.LoadBalancer(
+        b.address,
+        b.address,
+        b.evidence(),
+        key=_key("elasticloadbalancing", "loadbalancer", name),
+        name=name,
+        lb_type=v.string(b.body.get("load_balancer_type", "application")) or "application",
+        # Provider default: internet-facing (internal = false).
+        internal=v.boolean(b.body.get("internal", False)),
+        subnets=tuple(dict.fromkeys(subnets)),
+        security_groups=v.refs(b.body.get("security_groups")),
+    )
+
+
+def _actions(blocks: list[dict[str, Any]]) -> tuple[r.Action, ...]:
+    out = []
+    for a in blocks:
+        groups = list(v.refs(a.get("target_group_arn")))
+        for fwd in v.blocks(a, "forward"):
+            groups += [g for tg in v.blocks(fwd, "target_group") if (g := v.ref(tg.get("arn")))]
+        redirect = v.first_block(a, "redirect")
+        out.append(
+            r.Action(
+                type=v.string(a.get("type")) or "?",
+                target_groups=tuple(dict.fromkeys(groups)),
+                redirect_protocol=(
+                    (v.string(redirect.get("protocol", "#{protocol}")) or "?").upper()
+                    if redirect is not None
+                    else None
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def listener(b: Block) -> r.Listener:
+    protocol = v.string(b.body.get("protocol"))
+    return r.Listener(
+        b.address,
+        b.address,
+        b.evidence(),
+        load_balancer=v.ref(b.body.get("load_balancer_arn")),
+        port=v.integer(b.body.get("port")),
+        protocol=protocol.upper() if protocol else None,
+        actions=_actions(v.blocks(b.body, "default_action")),
+        certificate=True if b.body.get("certificate_arn") is not None else None,
+        ssl_policy=v.string(b.body.get("ssl_policy")),
+    )
+
+
+def listener_rule(b: Block) -> r.ListenerRule:
+    return r.ListenerRule(
+        b.address,
+        b.address,
+        b.evidence(),
+        listener=v.ref(b.body.get("listener_arn")),
+        actions=_actions(v.blocks(b.body, "action")),
+    )
+
+
+def target_group(b: Block) -> r.TargetGroup:
+    protocol = v.string(b.body.get("protocol"))
+    return r.TargetGroup(
+        b.address,
+        b.address,
+        b.evidence(),
+        port=v.integer(b.body.get("port")),
+        protocol=protocol.upper() if protocol else None,
+        target_type=v.string(b.body.get("target_type", "instance")) or "instance",
+    )
+
+
+def target_attachment(b: Block) -> r.TargetAttachment:
+    return r.TargetAttachment(
+        b.address,
+        b.address,
+        b.evidence(),
+        target_group=v.ref(b.body.get("target_group_arn")),
+        target=v.ref(b.body.get("target_id")),
+        port=v.integer(b.body.get("port")),
+    )
+
+
+# --- compute --------------------------------------------------------------------------
+
+
+def instance(b: Block) -> r.Instance:
+    user_data = [b.body.get("user_data"), b.body.get("user_data_base64")]
+    return r.Instance(
+        b.address,
+        b.address,
+        b.evidence(),
+        subnet=v.ref(b.body.get("subnet_id")),
+        security_groups=v.refs(b.body.get("vpc_security_group_ids")),
+        public_ip=v.boolean(b.body.get("associate_public_ip_address")),
+        calls=tuple(dict.fromkeys(a for a, _ in v.refs_in(user_data))),
+    )
+
+
+def lambda_function(b: Block) -> r.LambdaFunction:
+    vpc_config = v.first_block(b.body, "vpc_config")
+    env_refs: list[tuple[str, str]] = []
+    for env in v.blocks(b.body, "environment"):
+        variables = env.get("variables")
+        if isinstance(variables, Mapping):
+            for name, value in sorted(variables.items()):
+                env_refs += [(name, a) for a, _ in v.refs_in(value)]
+    name = v.string(b.body.get("function_name"))
+    return r.LambdaFunction(
+        b.address,
+        b.address,
+        b.evidence(),
+        key=_key("lambda", "function", name),
+        name=name,
+        subnets=v.refs(vpc_config.get("subnet_ids")) if vpc_config else (),
+        security_groups=v.refs(vpc_config.get("security_group_ids")) if vpc_config else (),
+        in_vpc=vpc_config is not None,
+        env_refs=tuple(env_refs),
+    )
+
+
+# --- databases ------------------------------------------------------------------------
+
+
+def db_subnet_group(b: Block) -> r.DbSubnetGroup:
+    return r.DbSubnetGroup(
+        b.address,
+        b.address,
+        b.evidence(),
+        name=v.string(b.body.get("name")),
+        subnets=v.refs(b.body.get("subnet_ids")),
+    )
+
+
+def db_instance(b: Block) -> r.DbInstance:
+    engine = v.string(b.body.get("engine"))
+    port = v.integer(b.body.get("port"))
+    if port is None and "port" not in b.body and engine:
+        port = _DB_PORTS.get(engine.lower())
+    identifier = v.string(b.body.get("identifier"))
+    return r.DbInstance(
+        b.address,
+        b.address,
+        b.evidence(),
+        key=_key("rds", "db-instance", identifier),
+        identifier=identifier,
+        engine=engine,
+        port=port,
+        # Provider defaults: not publicly accessible, storage not encrypted.
+        publicly_accessible=v.boolean(b.body.get("publicly_accessible", False)),
+        subnet_group=v.ref(b.body.get("db_subnet_group_name")),
+        security_groups=v.refs(b.body.get("vpc_security_group_ids")),
+        storage_encrypted=v.boolean(b.body.get("storage_encrypted", False)),
+    )
+
+
+# --- S3 -------------------------------------------------------------------------------
+
+
+def bucket(b: Block) -> r.Bucket:
+    name = v.string(b.body.get("bucket"))
+    return r.Bucket(
+        b.address,
+        b.address,
+        b.evidence(),
+        key=_key("s3", "bucket", name),
+        name=name,
+        acl=v.string(b.body.get("acl")),
+    )
+
+
+def public_access_block(b: Block, account: bool) -> r.PublicAccessBlock:
+    def flag(name: str) -> bool | None:
+        return v.boolean(b.body.get(name, False))  # provider default: false
+
+    return r.PublicAccessBlock(
+        b.address,
+        b.address,
+        b.evidence(),
+        bucket=None if account else v.ref(b.body.get("bucket")),
+        block_public_acls=flag("block_public_acls"),
+        ignore_public_acls=flag("ignore_public_acls"),
+        block_public_policy=flag("block_public_policy"),
+        restrict_public_buckets=flag("restrict_public_buckets"),
+    )
+
+
+def bucket_acl(b: Block) -> r.BucketAcl:
+    public: bool | None
+    canned = b.body.get("acl")
+    policy = v.first_block(b.body, "access_control_policy")
+    if canned is not None:
+        text = v.string(canned)
+        public = None if text is None else text in _PUBLIC_CANNED
+    elif policy is not None:
+        public = False
+        for grant in v.blocks(policy, "grant"):
+            for grantee in v.blocks(grant, "grantee"):
+                uri = grantee.get("uri")
+                if uri is not None and v.string(uri) is None:
+                    public = None if public is False else public
+                elif v.string(uri) in _PUBLIC_GRANTEES:
+                    public = True
+    else:
+        public = None
+    return r.BucketAcl(
+        b.address, b.address, b.evidence(), bucket=v.ref(b.body.get("bucket")), public=public
+    )
+
+
+def policy_is_public(document: Any) -> bool | None:
+    """Does a resource policy Allow any principal without a narrowing condition?"""
+    if not isinstance(document, Mapping):
+        return None
+    statements = document.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return None
+    unknown = False
+    for st in statements:
+        if not isinstance(st, Mapping) or st.get("Effect") != "Allow":
+            continue
+        principal = st.get("Principal")
+        anyone = principal == "*" or (
+            isinstance(principal, Mapping)
+            and any(p == "*" or (isinstance(p, list) and "*" in p) for p in principal.values())
+        )
+        if isinstance(principal, str) and "${" in principal:
+            unknown = True
+        if anyone and not st.get("Condition"):
+            return True
+        if anyone and st.get("Condition"):
+            unknown = True  # conditions are not evaluated yet: not confirmed either way
+    return None if unknown else False
+
+
+def bucket_policy(b: Block) -> r.BucketPolicy:
+    document = v.json_document(b.body.get("policy"))
+    return r.BucketPolicy(
+        b.address,
+        b.address,
+        b.evidence(),
+        bucket=v.ref(b.body.get("bucket")),
+        public=policy_is_public(document),
+    )

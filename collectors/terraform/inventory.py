@@ -1,0 +1,114 @@
+"""Route a Terraform module's resource blocks to the AWS record builders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from collectors.aws import records as r
+from collectors.terraform import aws_api as api
+from collectors.terraform import aws_network as net
+from collectors.terraform import aws_services as svc
+from collectors.terraform import values as v
+from collectors.terraform.blocks import Block
+
+# resource type -> (Inventory field, builder). Aliases (aws_alb*) share builders.
+_SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
+    "aws_vpc": ("vpcs", net.vpc),
+    "aws_subnet": ("subnets", net.subnet),
+    "aws_internet_gateway": ("internet_gateways", net.internet_gateway),
+    "aws_route_table_association": ("route_table_associations", net.route_table_association),
+    "aws_security_group_rule": ("security_group_rules", net.security_group_rule),
+    "aws_lb": ("load_balancers", svc.load_balancer),
+    "aws_alb": ("load_balancers", svc.load_balancer),
+    "aws_lb_listener": ("listeners", svc.listener),
+    "aws_alb_listener": ("listeners", svc.listener),
+    "aws_lb_listener_rule": ("listener_rules", svc.listener_rule),
+    "aws_alb_listener_rule": ("listener_rules", svc.listener_rule),
+    "aws_lb_target_group": ("target_groups", svc.target_group),
+    "aws_alb_target_group": ("target_groups", svc.target_group),
+    "aws_lb_target_group_attachment": ("target_attachments", svc.target_attachment),
+    "aws_alb_target_group_attachment": ("target_attachments", svc.target_attachment),
+    "aws_instance": ("instances", svc.instance),
+    "aws_lambda_function": ("functions", svc.lambda_function),
+    "aws_db_subnet_group": ("db_subnet_groups", svc.db_subnet_group),
+    "aws_db_instance": ("db_instances", svc.db_instance),
+    "aws_s3_bucket": ("buckets", svc.bucket),
+    "aws_s3_bucket_acl": ("bucket_acls", svc.bucket_acl),
+    "aws_s3_bucket_policy": ("bucket_policies", svc.bucket_policy),
+    "aws_api_gateway_rest_api": ("rest_apis", api.rest_api),
+    "aws_api_gateway_stage": ("api_stages", api.rest_stage),
+    "aws_api_gateway_method": ("api_methods", api.method),
+    "aws_api_gateway_method_settings": ("method_settings", api.method_settings),
+    "aws_api_gateway_usage_plan": ("usage_plans", api.usage_plan),
+    "aws_api_gateway_integration": ("api_integrations", api.rest_integration),
+    "aws_apigatewayv2_api": ("http_apis", api.http_api),
+    "aws_apigatewayv2_stage": ("api_stages", api.http_stage),
+    "aws_apigatewayv2_integration": ("api_integrations", api.http_integration),
+}
+
+# Types read for their effect on others (handled below), so they are "understood".
+_SPECIAL = {
+    "aws_route_table",
+    "aws_default_route_table",
+    "aws_main_route_table_association",
+    "aws_route",
+    "aws_security_group",
+    "aws_default_security_group",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_account_public_access_block",
+    "aws_api_gateway_deployment",
+    "aws_wafv2_web_acl_association",
+}
+
+SUPPORTED = frozenset(_SIMPLE) | _SPECIAL
+
+
+def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
+    """Normalised AWS records for one Terraform module (pure: blocks in, records out)."""
+    out: dict[str, list[Any]] = defaultdict(list)
+    extra_routes: dict[str, list[r.Route]] = defaultdict(list)
+    main_tables: set[str] = set()
+    tables: list[r.RouteTable] = []
+    for b in blocks:
+        simple = _SIMPLE.get(b.type)
+        if simple is not None:
+            field, build = simple
+            out[field].append(build(b))
+        elif b.type == "aws_route_table":
+            tables.append(net.route_table(b))
+        elif b.type == "aws_default_route_table":
+            tables.append(net.route_table(b, main=True))
+        elif b.type == "aws_main_route_table_association":
+            if table := v.ref(b.body.get("route_table_id")):
+                main_tables.add(table)
+        elif b.type == "aws_route":
+            table_ref, route = net.standalone_route(b)
+            if table_ref is not None:
+                extra_routes[table_ref].append(route)
+        elif b.type in ("aws_security_group", "aws_default_security_group"):
+            group, rules = net.security_group(b)
+            out["security_groups"].append(group)
+            out["security_group_rules"].extend(rules)
+        elif b.type == "aws_vpc_security_group_ingress_rule":
+            out["security_group_rules"].append(net.vpc_security_group_rule(b, "ingress"))
+        elif b.type == "aws_vpc_security_group_egress_rule":
+            out["security_group_rules"].append(net.vpc_security_group_rule(b, "egress"))
+        elif b.type in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
+            account = b.type == "aws_s3_account_public_access_block"
+            out["public_access_blocks"].append(svc.public_access_block(b, account))
+        elif b.type == "aws_wafv2_web_acl_association":
+            out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
+        elif b.type == "aws_api_gateway_deployment":
+            if stage := api.deployment_stage(b):
+                out["api_stages"].append(stage)
+    for table in tables:
+        routes = table.routes + tuple(extra_routes.get(table.ref, ()))
+        out["route_tables"].append(
+            replace(table, routes=routes, main=table.main or table.ref in main_tables)
+        )
+    return r.Inventory(**{k: tuple(items) for k, items in out.items()}, scope=scope)

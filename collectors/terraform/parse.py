@@ -1,0 +1,134 @@
+"""Parse .tf files with python-hcl2, once each, in parallel, cached by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from lark.exceptions import UnexpectedInput
+
+log = logging.getLogger(__name__)
+
+# Cache format version: bump when the parse output or python-hcl2's output changes.
+_CACHE_VERSION = f"1-hcl2-{getattr(hcl2, '__version__', 'x')}"
+# Below this much HCL, starting worker processes costs more than it saves.
+_PARALLEL_MIN_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file's parse result: the hcl2 document, or an error with its line."""
+
+    path: Path
+    rel: str  # path relative to the scan root, '/'-separated
+    document: dict[str, Any] | None
+    error: str | None = None
+    error_line: int | None = None
+
+
+def cache_dir() -> Path | None:
+    """Where parse results are cached; TMSCAN_CACHE_DIR='' turns caching off."""
+    configured = os.environ.get("TMSCAN_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "tmscan" / "hcl"
+
+
+def _parse_text(text: str) -> tuple[dict[str, Any] | None, str | None, int | None]:
+    try:
+        doc: dict[str, Any] = hcl2.loads(text, with_meta=True)
+    except UnexpectedInput as e:
+        line = getattr(e, "line", None)
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return None, f"HCL syntax error: {first}", line if isinstance(line, int) else None
+    except Exception as e:  # python-hcl2 raises assorted errors on odd input
+        return None, f"HCL parse error: {type(e).__name__}: {e}", None
+    return doc, None, None
+
+
+def _parse_one(args: tuple[str, bytes]) -> tuple[dict[str, Any] | None, str | None, int | None]:
+    _, data = args
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return None, f"not UTF-8 text ({e.reason} at byte {e.start})", None
+    return _parse_text(text)
+
+
+def _cache_get(cdir: Path | None, digest: str) -> Any:
+    if cdir is None:
+        return None
+    try:
+        return json.loads((cdir / digest[:2] / f"{digest}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_put(cdir: Path | None, digest: str, value: object) -> None:
+    if cdir is None:
+        return
+    target = cdir / digest[:2] / f"{digest}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value), "utf-8")
+        tmp.replace(target)
+    except OSError as e:  # a read-only home must not break a scan
+        log.debug("cannot write parse cache %s: %s", target, e)
+
+
+def parse_files(root: Path, files: Iterable[Path], workers: int | None = None) -> list[Parsed]:
+    """Parse every file once; order of the result follows the input order."""
+    paths = list(files)
+    cdir = cache_dir()
+    results: list[Parsed | None] = [None] * len(paths)
+    todo: list[tuple[int, str, bytes]] = []
+    for i, path in enumerate(paths):
+        rel = path.relative_to(root).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            results[i] = Parsed(path, rel, None, f"cannot read file: {e.strerror or e}")
+            continue
+        digest = hashlib.sha256(_CACHE_VERSION.encode() + b"\0" + data).hexdigest()
+        cached = _cache_get(cdir, digest)
+        if isinstance(cached, list) and len(cached) == 3:
+            results[i] = Parsed(path, rel, cached[0], cached[1], cached[2])
+        else:
+            todo.append((i, digest, data))
+
+    outputs = _run(todo, workers)
+    for (i, digest, _), (doc, err, line) in zip(todo, outputs, strict=True):
+        _cache_put(cdir, digest, [doc, err, line])
+        path = paths[i]
+        results[i] = Parsed(path, path.relative_to(root).as_posix(), doc, err, line)
+    return [r for r in results if r is not None]
+
+
+def _run(
+    todo: Sequence[tuple[int, str, bytes]], workers: int | None
+) -> list[tuple[dict[str, Any] | None, str | None, int | None]]:
+    jobs = [(digest, data) for _, digest, data in todo]
+    total = sum(len(data) for _, data in jobs)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1 or len(jobs) < 2 or total < _PARALLEL_MIN_BYTES:
+        return [_parse_one(job) for job in jobs]
+    # Largest files first so one big file does not finish last on an idle pool.
+    order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][1]))
+    with ProcessPoolExecutor(max_workers=min(n, len(jobs))) as pool:
+        done = list(pool.map(_parse_one, [jobs[k] for k in order], chunksize=4))
+    out: list[tuple[dict[str, Any] | None, str | None, int | None]] = [(None, None, None)] * len(
+        jobs
+    )
+    for k, res in zip(order, done, strict=True):
+        out[k] = res
+    return out

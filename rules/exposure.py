@@ -1,0 +1,88 @@
+"""Public-exposure rules: what the internet can reach that it should not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rules.engine import Rule, RuleMeta, Verdict
+from scanner.catalogue import technology
+from scanner.graph import DFDGraph
+from scanner.model import Confidence, Element, Severity
+
+
+def _forwards(e: Element) -> bool:
+    return technology(e.type).forwards
+
+
+class DatastoreReachableFromInternet(Rule):
+    """A datastore the internet can open connections to.
+
+    Flags every element that holds data (databases, buckets, caches, queues, search
+    indexes) when a path from the internet reaches it directly, or only through elements
+    that forward connections without terminating them (network load balancers). Each
+    leg of the path must be stated by the sources: a database is reachable when it is
+    publicly accessible, sits in a subnet whose route table reaches an internet gateway,
+    and a security group admits 0.0.0.0/0 or ::/0 on its port; a bucket when an ACL or
+    policy grants anyone access and no public access block neutralises it. Where the
+    account-level S3 block is outside the scanned sources, the finding is unconfirmed.
+
+    Why it matters: a datastore on the internet is one leaked or guessed credential (or
+    one unauthenticated API) away from a breach, and is scanned for constantly.
+
+    Remediation: remove the path at its cheapest point: make the datastore private
+    (publicly_accessible = false, private subnets, public access blocks), and admit only
+    the application's security group or role.
+    """
+
+    meta = RuleMeta(
+        id="TM-PUB-001",
+        name="datastore-reachable-from-internet",
+        title="Datastore reachable from the internet",
+        stride=("I",),
+        controls=("public-exposure",),
+        severity=Severity.HIGH,
+        remediation=(
+            "Make the datastore private: no public endpoint or grant, private subnets, and "
+            "ingress only from the workloads that use it."
+        ),
+        references=("CWE-668", "CWE-284", "OWASP ASVS 5.0 V13", "OWASP API8:2023"),
+    )
+
+    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        for store in graph.with_flag("stores_data"):
+            path = graph.internet_path(store.id, through=_forwards)
+            if path is None:
+                continue
+            last = graph.flows_between(path)[-1]
+            unconfirmed = store.fact("exposure_unconfirmed")
+            hops = " -> ".join(graph.element(n).resource for n in path)
+            message = f"{store.resource} ({store.type}) is reachable from the internet: {hops}"
+            if unconfirmed:
+                message += f"; not confirmed: the {unconfirmed} is not in the scanned sources"
+            yield Verdict(
+                element=store.id,
+                resource=store.resource,
+                message=f"{message} ({last.derivation}).",
+                evidence=tuple(dict.fromkeys((*last.evidence, *store.evidence[:1]))),
+                flow=last.id,
+                path=tuple(path),
+                confidence=Confidence.LOW if unconfirmed else Confidence.HIGH,
+                remediation=_cut(graph, path),
+            )
+
+
+def _cut(graph: DFDGraph, path: list[str]) -> str:
+    store = graph.element(path[-1])
+    if store.type == "object-store":
+        return (
+            f"Remove the public grant on {store.resource} (bucket policy or ACL) and enable "
+            "all four S3 public access block settings on the bucket and the account."
+        )
+    first = graph.element(path[1])
+    if first.id == store.id:
+        return (
+            f"Set publicly_accessible = false on {store.resource}, move it to private "
+            "subnets, and replace 0.0.0.0/0 in its security group with the application's "
+            "security group."
+        )
+    return f"Make {first.resource} internal, or stop it forwarding to {store.resource}."

@@ -1,0 +1,21 @@
+"""The one explicit list of built-in rules. Ids are stable and never reused."""
+
+from __future__ import annotations
+
+from rules.engine import Rule
+from rules.exposure import DatastoreReachableFromInternet
+from rules.rate_limit import ApiWithoutRateLimit
+from rules.transport import PlaintextInternetListener
+
+RULES: tuple[type[Rule], ...] = (
+    DatastoreReachableFromInternet,
+    PlaintextInternetListener,
+    ApiWithoutRateLimit,
+)
+
+
+def builtin_rules() -> list[Rule]:
+    ids = [r.meta.id for r in RULES]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"duplicate rule ids in the registry: {ids}")
+    return [r() for r in RULES]

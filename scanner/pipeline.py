@@ -1,0 +1,86 @@
+"""The pipeline: discover -> collect -> merge -> passes -> rules. The whole flow, one screen."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from rules.engine import Rule, evaluate
+from rules.registry import builtin_rules
+from scanner import passes
+from scanner.discovery import discover
+from scanner.graph import DFDGraph
+from scanner.merge import merge
+from scanner.model import Diagnostic, Finding, Fragment
+
+log = logging.getLogger(__name__)
+
+
+class Collector(Protocol):
+    name: str
+
+    def collect(self, root: Path, files: Sequence[Path]) -> Fragment: ...
+
+
+def default_collectors() -> dict[str, Collector]:
+    """Source kind -> collector. The explicit list of what tmscan reads."""
+    from collectors.terraform.collector import TerraformCollector
+
+    return {"terraform": TerraformCollector()}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    root: str
+    graph: DFDGraph
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    inputs: tuple[str, ...]
+    skipped: dict[str, int]
+
+
+def scan(
+    root: Path,
+    collectors: dict[str, Collector] | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> ScanResult:
+    collectors = default_collectors() if collectors is None else collectors
+    found = discover(root)
+    base = root if root.is_dir() else root.parent
+    fragments = [Fragment(diagnostics=tuple(found.diagnostics))]
+    skipped = dict(found.skipped)
+    for kind, files in sorted(found.by_kind.items()):
+        collector = collectors.get(kind)
+        if collector is None:
+            skipped[kind] = skipped.get(kind, 0) + len(files)
+            fragments.append(_not_read(kind, len(files)))
+            continue
+        try:
+            fragments.append(collector.collect(base, files))
+        except Exception as e:  # a collector bug must not lose the other sources
+            log.debug("collector %s failed", kind, exc_info=True)
+            fragments.append(
+                Fragment(diagnostics=(Diagnostic("error", f"collector {kind}", f"{type(e).__name__}: {e}"),))
+            )
+    model = passes.boundaries(merge(fragments))
+    graph = DFDGraph(model.elements, model.flows, model.boundaries)
+    result = evaluate(graph, builtin_rules() if rules is None else rules)
+    return ScanResult(
+        root=root.name or str(root),
+        graph=graph,
+        findings=result.findings,
+        diagnostics=tuple(sorted(model.diagnostics + result.diagnostics)),
+        inputs=model.inputs,
+        skipped=dict(sorted(skipped.items())),
+    )
+
+
+def _not_read(kind: str, count: int) -> Fragment:
+    return Fragment(
+        diagnostics=(
+            Diagnostic("info", kind, f"{count} {kind} file(s) found; this source is not read yet"),
+        )
+    )
