@@ -37,7 +37,7 @@ class ApiWithoutRateLimit(Rule):
         controls=("rate-limit",),
         severity=Severity.MEDIUM,
         remediation=(
-            "Throttle the stage (aws_api_gateway_method_settings with method_path \"*/*\" "
+            'Throttle the stage (aws_api_gateway_method_settings with method_path "*/*" '
             "and throttling_rate_limit/burst_limit, or default_route_settings on HTTP APIs), "
             "or attach a WAF web ACL with a rate-based rule."
         ),

@@ -12,8 +12,20 @@ from scanner.model import Diagnostic
 
 # Folders that hold copies of other people's code or tool state, never a root of ours.
 SKIP_DIRS = frozenset(
-    {".git", ".terraform", ".terragrunt-cache", "node_modules", "vendor", ".venv", "venv",
-     "__pycache__", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    {
+        ".git",
+        ".terraform",
+        ".terragrunt-cache",
+        "node_modules",
+        "vendor",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
 )
 _SNIFF_BYTES = 4096
 
@@ -44,8 +56,12 @@ def classify(path: Path) -> str | None:
         if name.endswith(".json") and _is_terraform_json(head):
             return "terraform"
         lowered = head.lower()
-        if '"openapi"' in lowered or '"swagger"' in lowered or "\nopenapi:" in "\n" + lowered \
-                or "\nswagger:" in "\n" + lowered:
+        if (
+            '"openapi"' in lowered
+            or '"swagger"' in lowered
+            or "\nopenapi:" in "\n" + lowered
+            or "\nswagger:" in "\n" + lowered
+        ):
             return "openapi"
         if "apiversion" in lowered and "kind" in lowered:
             return "kubernetes"

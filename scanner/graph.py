@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 import networkx as nx
@@ -132,8 +133,8 @@ class DFDGraph:
         def node_ok(n: str) -> bool:
             return n in (source, target) or through is None or through(self._elements[n])
 
-        def edge_ok(u: str, v: str, k: str) -> bool:
-            return basis is None or self._flows[k].basis == basis
+        def edge_ok(u: str, v: str, k: object) -> bool:
+            return basis is None or self._flows[str(k)].basis == basis
 
         view = nx.subgraph_view(self._g, filter_node=node_ok, filter_edge=edge_ok)
         try:
@@ -148,15 +149,15 @@ class DFDGraph:
         if basis is None:
             return set(nx.descendants(self._g, INTERNET_ID))
         view = nx.subgraph_view(
-            self._g, filter_edge=lambda u, v, k: self._flows[k].basis == basis
+            self._g, filter_edge=lambda u, v, k: self._flows[str(k)].basis == basis
         )
         return set(nx.descendants(view, INTERNET_ID))
 
     def flows_between(self, path: list[str]) -> list[Flow]:
         """For each hop of a path, the first flow (by id) that makes it."""
         out: list[Flow] = []
-        for u, v in zip(path, path[1:], strict=False):
-            keys = sorted(self._g.get_edge_data(u, v, default={}))
+        for u, v in itertools.pairwise(path):
+            keys = sorted(str(k) for k in self._g.get_edge_data(u, v, default={}))
             if keys:
                 out.append(self._flows[keys[0]])
         return out

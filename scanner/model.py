@@ -177,7 +177,9 @@ class TrustBoundary:
     name: str
     parent: str | None
     trust: int  # 0 = internet; higher = more trusted
-    props: Facts = field(default_factory=lambda: EMPTY)  # e.g. tier=public, subnets="subnet-a,subnet-b"
+    props: Facts = field(
+        default_factory=lambda: EMPTY
+    )  # e.g. tier=public, subnets="subnet-a,subnet-b"
     evidence: tuple[Evidence, ...] = ()
     members: tuple[str, ...] = ()  # sub-resources grouped in the zone (e.g. subnets)
 

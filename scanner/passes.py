@@ -42,8 +42,9 @@ def boundaries(model: Merged) -> Merged:
                 diagnostics.append(
                     Diagnostic("warning", b.id, f"parent boundary {b.parent} is not in the model")
                 )
-            b = replace(b, parent=INTERNET_BOUNDARY)
-        fixed.append(b)
+            fixed.append(replace(b, parent=INTERNET_BOUNDARY))
+        else:
+            fixed.append(b)
     elements = [e for e in model.elements if e.id != INTERNET_ID]
     repaired: list[Element] = [INTERNET_ELEMENT]
     for e in elements:
@@ -51,8 +52,9 @@ def boundaries(model: Merged) -> Merged:
             diagnostics.append(
                 Diagnostic("warning", e.id, f"boundary {e.boundary} is not in the model")
             )
-            e = replace(e, boundary=None)
-        repaired.append(e)
+            repaired.append(replace(e, boundary=None))
+        else:
+            repaired.append(e)
     return replace(
         model,
         elements=tuple(sorted(repaired, key=lambda e: e.id)),

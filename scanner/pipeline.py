@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
 from rules.registry import builtin_rules
 from scanner import passes
@@ -27,8 +28,6 @@ class Collector(Protocol):
 
 def default_collectors() -> dict[str, Collector]:
     """Source kind -> collector. The explicit list of what tmscan reads."""
-    from collectors.terraform.collector import TerraformCollector
-
     return {"terraform": TerraformCollector()}
 
 
@@ -63,7 +62,11 @@ def scan(
         except Exception as e:  # a collector bug must not lose the other sources
             log.debug("collector %s failed", kind, exc_info=True)
             fragments.append(
-                Fragment(diagnostics=(Diagnostic("error", f"collector {kind}", f"{type(e).__name__}: {e}"),))
+                Fragment(
+                    diagnostics=(
+                        Diagnostic("error", f"collector {kind}", f"{type(e).__name__}: {e}"),
+                    )
+                )
             )
     model = passes.boundaries(merge(fragments))
     graph = DFDGraph(model.elements, model.flows, model.boundaries)

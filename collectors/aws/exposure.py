@@ -51,7 +51,9 @@ def bucket_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -
         blocks = by_bucket.get(b.ref, []) + account_blocks
         grants: list[tuple[str, bool | None, Evidence, tuple[str, ...]]] = []
         if b.acl is not None:
-            grants.append(("acl", b.acl.startswith(("public-", "authenticated-")), b.evidence, _ACL))
+            grants.append(
+                ("acl", b.acl.startswith(("public-", "authenticated-")), b.evidence, _ACL)
+            )
         grants += [("acl", a.public, a.evidence, _ACL) for a in acls.get(b.ref, ())]
         grants += [("policy", p.public, p.evidence, _POLICY) for p in policies.get(b.ref, ())]
 
@@ -161,10 +163,12 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
                 )
             )
         limits = [p.fact("rate_limited") for p in parts]
-        rate_limited = (
-            False if False in limits else (True if limits and all(limits) else None)
+        rate_limited = False if False in limits else (True if limits and all(limits) else None)
+        endpoint = (
+            ",".join(api.endpoint_types)
+            if isinstance(api, r.RestApi) and api.endpoint_types
+            else None
         )
-        endpoint = ",".join(api.endpoint_types) if isinstance(api, r.RestApi) and api.endpoint_types else None
         el = Element(
             id=eid(api.ref),
             kind="process",

@@ -34,9 +34,7 @@ class _Builder:
         self.flows: list[Flow] = []
         self.account = f"{prefix}account"
         self.boundaries: dict[str, TrustBoundary] = {
-            self.account: TrustBoundary(
-                self.account, "account", scope_name, INTERNET_BOUNDARY, 1
-            )
+            self.account: TrustBoundary(self.account, "account", scope_name, INTERNET_BOUNDARY, 1)
         }
 
     def eid(self, ref: str) -> str:
@@ -137,7 +135,9 @@ class _Builder:
                 type_,
                 "process",
                 zone,
-                props=facts(internal=lb.internal, waf=True if lb.ref in self.inv.waf_protected else None),
+                props=facts(
+                    internal=lb.internal, waf=True if lb.ref in self.inv.waf_protected else None
+                ),
                 parts=parts,
                 evidence=(lb.evidence,),
             )
@@ -400,4 +400,3 @@ def _listener_part(ls: r.Listener) -> Part:
 def to_fragment(inv: r.Inventory, prefix: str, scope_name: str) -> Fragment:
     """Map one scope's records to a Fragment. Pure: records in, model objects out."""
     return _Builder(inv, prefix, scope_name).build()
-

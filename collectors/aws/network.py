@@ -105,8 +105,10 @@ class SecurityGroups:
         return self._admits(
             groups,
             port,
-            lambda rule: bool(peer_set & set(rule.groups))
-            or (rule.self_ref and bool(peer_set & {rule.group})),
+            lambda rule: (
+                bool(peer_set & set(rule.groups))
+                or (rule.self_ref and bool(peer_set & {rule.group}))
+            ),
         )
 
     def admits_cidr(self, groups: tuple[str, ...], cidr: str, port: int | None) -> Admission:

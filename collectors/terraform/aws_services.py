@@ -36,9 +36,7 @@ def _key(service: str, kind: str, name: str | None) -> str | None:
 
 def load_balancer(b: Block) -> r.LoadBalancer:
     subnets = list(v.refs(b.body.get("subnets")))
-    subnets += [
-        s for m in v.blocks(b.body, "subnet_mapping") if (s := v.ref(m.get("subnet_id")))
-    ]
+    subnets += [s for m in v.blocks(b.body, "subnet_mapping") if (s := v.ref(m.get("subnet_id")))]
     name = v.string(b.body.get("name"))
     return r.LoadBalancer(
         b.address,

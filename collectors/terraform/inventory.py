@@ -84,8 +84,8 @@ def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
         elif b.type == "aws_default_route_table":
             tables.append(net.route_table(b, main=True))
         elif b.type == "aws_main_route_table_association":
-            if table := v.ref(b.body.get("route_table_id")):
-                main_tables.add(table)
+            if main_ref := v.ref(b.body.get("route_table_id")):
+                main_tables.add(main_ref)
         elif b.type == "aws_route":
             table_ref, route = net.standalone_route(b)
             if table_ref is not None:
@@ -103,9 +103,8 @@ def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
             out["public_access_blocks"].append(svc.public_access_block(b, account))
         elif b.type == "aws_wafv2_web_acl_association":
             out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
-        elif b.type == "aws_api_gateway_deployment":
-            if stage := api.deployment_stage(b):
-                out["api_stages"].append(stage)
+        elif b.type == "aws_api_gateway_deployment" and (stage := api.deployment_stage(b)):
+            out["api_stages"].append(stage)
     for table in tables:
         routes = table.routes + tuple(extra_routes.get(table.ref, ()))
         out["route_tables"].append(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import hcl2.api
 from lark.exceptions import UnexpectedInput
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def cache_dir() -> Path | None:
 
 def _parse_text(text: str) -> tuple[dict[str, Any] | None, str | None, int | None]:
     try:
-        doc: dict[str, Any] = hcl2.loads(text, with_meta=True)
+        doc: dict[str, Any] = hcl2.api.loads(text, with_meta=True)
     except UnexpectedInput as e:
         line = getattr(e, "line", None)
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -243,7 +243,7 @@ def _quote_bare(text: str) -> str:
             i += 1
         else:
             j, nest = i, 0
-            while j < n and (nest > 0 or text[j] not in ",}]:" or text[j] == ":" and nest):
+            while j < n and (nest > 0 or text[j] not in ",}]:"):
                 if text[j] in "([{":
                     nest += 1
                 elif text[j] in ")]}":

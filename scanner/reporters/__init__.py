@@ -1,0 +1,1 @@
+"""Reporters: turn a scan result into terminal output or files."""

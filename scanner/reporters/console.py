@@ -1,0 +1,88 @@
+"""The terminal report: a summary by severity and STRIDE, then each finding with its path."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scanner.model import Confidence, Finding, Severity
+from scanner.pipeline import ScanResult
+
+_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_STRIDE = {
+    "S": "Spoofing",
+    "T": "Tampering",
+    "R": "Repudiation",
+    "I": "Information disclosure",
+    "D": "Denial of service",
+    "E": "Elevation of privilege",
+}
+
+
+def _summary(result: ScanResult) -> Table:
+    table = Table(title="Findings", show_edge=False, title_justify="left")
+    table.add_column("severity")
+    table.add_column("count", justify="right")
+    for sev in sorted(Severity, reverse=True):
+        n = sum(1 for f in result.findings if f.severity == sev)
+        if n:
+            table.add_row(f"[{_STYLE[sev]}]{sev.label}[/]", str(n))
+    stride = Table(title="STRIDE", show_edge=False, title_justify="left")
+    stride.add_column("category")
+    stride.add_column("count", justify="right")
+    for letter, name in _STRIDE.items():
+        n = sum(1 for f in result.findings if letter in f.stride)
+        if n:
+            stride.add_row(f"{letter}  {name}", str(n))
+    grid = Table.grid(padding=(0, 6))
+    grid.add_row(table, stride)
+    return grid
+
+
+def _finding(console: Console, f: Finding, number: int) -> None:
+    where = f.evidence[0].short() if f.evidence else "?"
+    console.print(
+        f"[{_STYLE[f.severity]}]{f.severity.label.upper():8}[/] [bold]{f.rule}[/] "
+        f"{escape(f.title)}  [dim]#{number}[/]"
+    )
+    console.print(f"  resource  {escape(f.resource)}  ({escape(where)})")
+    console.print(f"  stride    {''.join(f.stride)}   controls {', '.join(f.controls)}")
+    if f.path:
+        hops = " -> ".join(p.split("//", 1)[-1] for p in f.path)
+        console.print(f"  path      {escape(hops)}")
+    console.print(f"  {escape(f.message)}", soft_wrap=False)
+    console.print(f"  [green]fix[/] {escape(f.remediation)}")
+    console.print()
+
+
+def render(result: ScanResult, console: Console) -> None:
+    g = result.graph
+    console.print(
+        f"[bold]tmscan[/] {escape(result.root)}: {len(result.inputs)} files read, "
+        f"{len(g.elements)} elements, {len(g.flows)} flows, {len(g.boundaries)} trust boundaries"
+    )
+    confirmed = [f for f in result.findings if f.confidence != Confidence.LOW]
+    unconfirmed = [f for f in result.findings if f.confidence == Confidence.LOW]
+    if not result.findings:
+        console.print("[green]No findings.[/]")
+    else:
+        console.print(_summary(result))
+        console.print()
+        for i, f in enumerate(confirmed, 1):
+            _finding(console, f, i)
+        if unconfirmed:
+            console.print("[bold]Unconfirmed[/] (a needed fact is outside the scanned sources)")
+            for i, f in enumerate(unconfirmed, len(confirmed) + 1):
+                _finding(console, f, i)
+    if result.diagnostics:
+        console.print(f"[bold]Diagnostics[/] ({len(result.diagnostics)})")
+        for d in result.diagnostics:
+            style = {"error": "red", "warning": "yellow"}.get(d.level, "dim")
+            console.print(f"  [{style}]{d.level:7}[/] {escape(d.short())}")
