@@ -49,8 +49,9 @@ class DatastoreReachableFromInternet(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        paths = graph.internet_paths(through=_forwards)
         for store in graph.with_flag("stores_data"):
-            path = graph.internet_path(store.id, through=_forwards)
+            path = paths.get(store.id)
             if path is None:
                 continue
             last = graph.flows_between(path)[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 import networkx as nx
@@ -142,6 +143,36 @@ class DFDGraph:
         except nx.NetworkXNoPath:
             return None
         return found
+
+    def internet_paths(
+        self, through: Callable[[Element], bool] | None = None
+    ) -> dict[str, list[str]]:
+        """Shortest paths from the internet to every element it reaches, in one pass.
+
+        Like `internet_path` for all targets at once: intermediate hops must satisfy
+        `through`; ties are broken by element id, so the result is deterministic.
+        """
+        if INTERNET_ID not in self._g:
+            return {}
+        parent: dict[str, str] = {}
+        queue = deque([INTERNET_ID])
+        seen = {INTERNET_ID}
+        while queue:
+            node = queue.popleft()
+            if node != INTERNET_ID and through is not None and not through(self._elements[node]):
+                continue  # reached, but traffic does not pass on through it
+            for nxt in sorted(self._g.successors(node)):
+                if nxt not in seen and nxt in self._elements:
+                    seen.add(nxt)
+                    parent[nxt] = node
+                    queue.append(nxt)
+        out: dict[str, list[str]] = {}
+        for target in parent:
+            path = [target]
+            while path[-1] != INTERNET_ID:
+                path.append(parent[path[-1]])
+            out[target] = path[::-1]
+        return out
 
     def reachable_from_internet(self, basis: Basis | None = None) -> set[str]:
         if INTERNET_ID not in self._g:

@@ -38,7 +38,8 @@ class TerraformCollector:
 
     def collect(self, root: Path, files: Sequence[Path]) -> Fragment:
         hcl = [f for f in files if f.suffix in (".tf", ".tfvars")]
-        other = [f for f in files if f not in set(hcl)]
+        hcl_set = set(hcl)
+        other = [f for f in files if f not in hcl_set]
         parsed = parse_files(root, hcl, self.workers)
         diagnostics = [
             Diagnostic(

@@ -160,3 +160,23 @@ def test_merge_is_independent_of_fragment_order(seed: int, order: list[int]) -> 
     a = merge(fragments)
     b = merge([fragments[i] for i in order])
     assert a == b
+
+
+def test_internet_paths_agree_with_single_target_queries() -> None:
+    g = shop_graph()
+    every = g.internet_paths()
+    assert set(every) == g.reachable_from_internet()
+    for target, path in every.items():
+        assert len(path) == len(g.internet_path(target) or [])
+        assert path[0] == "internet" and path[-1] == target
+    direct = g.internet_paths(through=lambda e: False)
+    assert {short(t) for t in direct} == {
+        "aws_lb.web",
+        "aws_alb.admin",
+        "aws_instance.bastion",
+        "aws_db_instance.reporting",
+        "aws_s3_bucket.partner_feeds",
+        "aws_api_gateway_rest_api.orders",
+        "aws_api_gateway_rest_api.catalog",
+        "aws_apigatewayv2_api.webhooks",
+    }
