@@ -7,6 +7,7 @@ from collections import defaultdict
 from collectors.aws import records as r
 from collectors.aws.exposure import api_elements, bucket_elements
 from collectors.aws.network import SecurityGroups, SubnetTier, element_tier, subnet_tiers
+from collectors.aws.reachability import Member, Service, security_group_flows
 from scanner.catalogue import technology
 from scanner.model import (
     INTERNET_BOUNDARY,
@@ -332,41 +333,51 @@ class _Builder:
 
     def security_group_flows(self) -> None:
         """`reachable` flows where a target's ingress admits a source's group or subnet."""
-        members: list[tuple[Element, tuple[str, ...], tuple[str, ...]]] = []
-        for inst in self.inv.instances:
-            subnet = (inst.subnet,) if inst.subnet else ()
-            members.append((self.elements[inst.ref], inst.security_groups, subnet))
-        for fn in self.inv.functions:
-            members.append((self.elements[fn.ref], fn.security_groups, fn.subnets))
-        for lb in self.inv.load_balancers:
-            members.append((self.elements[lb.ref], lb.security_groups, lb.subnets))
-        called = {(f.source, f.target, f.port) for f in self.flows}
-        for db in self.inv.db_instances:
-            dst = self.elements[db.ref]
-            protocol = _DB_PROTOCOL.get((db.engine or "").lower(), "tcp")
-            for src, groups, subnets in members:
-                if (src.id, dst.id, db.port) in called or not db.security_groups:
-                    continue
-                admit = self.sgs.admits_groups(db.security_groups, groups, db.port)
-                if admit.allowed is not True:
-                    cidrs = [self.subnets[s].cidr for s in subnets if s in self.subnets]
-                    hits = [
-                        self.sgs.admits_cidr(db.security_groups, c, db.port) for c in cidrs if c
-                    ]
-                    if not hits or not all(h.allowed for h in hits):
-                        continue
-                    admit = hits[0]
-                self.flows.append(
-                    Flow(
-                        src.id,
-                        dst.id,
-                        protocol,
-                        db.port,
-                        basis="reachable",
-                        derivation=f"inferred: {admit.rules[0].address} admits {src.resource}",
-                        evidence=tuple(x.evidence for x in admit.rules if x.evidence),
-                    )
-                )
+        members = [
+            Member(self.elements[i.ref], i.security_groups, (i.subnet,) if i.subnet else ())
+            for i in self.inv.instances
+        ]
+        members += [
+            Member(self.elements[f.ref], f.security_groups, f.subnets) for f in self.inv.functions
+        ]
+        members += [
+            Member(self.elements[lb.ref], lb.security_groups, lb.subnets)
+            for lb in self.inv.load_balancers
+        ]
+        # Datastores: any peer their rules admit, by group or by CIDR. Instances and load
+        # balancers: peers admitted by group only, so a VPC-wide CIDR rule does not turn
+        # the diagram into a complete graph (that breadth is a zone fact, not n^2 flows).
+        services = [
+            Service(
+                self.elements[db.ref],
+                db.security_groups,
+                _DB_PROTOCOL.get((db.engine or "").lower(), "tcp"),
+                (db.port,),
+                cidr_peers=True,
+            )
+            for db in self.inv.db_instances
+            if db.port is not None
+        ]
+        services += [
+            Service(self.elements[i.ref], i.security_groups, "tcp", None, cidr_peers=False)
+            for i in self.inv.instances
+        ]
+        listener_ports: dict[str, list[int]] = defaultdict(list)
+        for ls in self.inv.listeners:
+            if ls.load_balancer and ls.port is not None:
+                listener_ports[ls.load_balancer].append(ls.port)
+        services += [
+            Service(
+                self.elements[lb.ref],
+                lb.security_groups,
+                "tcp",
+                tuple(sorted(listener_ports[lb.ref])),
+                cidr_peers=False,
+            )
+            for lb in self.inv.load_balancers
+        ]
+        already = {(f.source, f.target) for f in self.flows}
+        self.flows.extend(security_group_flows(self.sgs, self.subnets, members, services, already))
 
 
 def _service_port(el: Element) -> tuple[str, int | None]:

@@ -62,6 +62,8 @@ def test_shop_called_flows_are_exact() -> None:
         ("internet", "aws_s3_bucket.partner_feeds", "https", 443),
         # The internal ALB carries the app security group, which the orders DB admits.
         ("aws_lb.internal", "aws_db_instance.orders", "postgres", 5432),
+        # app_b is not an admin target, but its security group admits the admin ALB.
+        ("aws_alb.admin", "aws_instance.app_b", "tcp", 8081),
     }
 
 
