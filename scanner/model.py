@@ -79,6 +79,7 @@ class Evidence:
     region: str | None = None
     cluster: str | None = None
     detail: str | None = None  # short human note ("route 0.0.0.0/0 -> igw")
+    end_line: int | None = None  # last line of the block (line span)
 
     def location(self) -> dict[str, str | int]:
         """The report's `location` object for this evidence."""

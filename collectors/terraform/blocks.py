@@ -20,6 +20,7 @@ class Block:
     body: Mapping[str, Any]
     file: str
     line: int | None
+    end_line: int | None = None
 
     @property
     def address(self) -> str:
@@ -30,6 +31,7 @@ class Block:
             source="terraform",
             file=self.file,
             line=self.line,
+            end_line=self.end_line,
             address=self.address,
             fact=fact,
             detail=detail,
@@ -43,6 +45,7 @@ class Block:
             source="terraform",
             file=self.file,
             line=meta_line(nested) or self.line,
+            end_line=meta_line(nested, "__end_line__") or self.end_line,
             address=self.address,
             fact=fact,
             detail=detail,
@@ -93,6 +96,7 @@ def resource_blocks(files: Iterable[Parsed], scope: Scope) -> list[Block]:
                             body=scope.resolve(dict(body)),
                             file=parsed.rel,
                             line=meta_line(body),
+                            end_line=meta_line(body, "__end_line__"),
                         )
                     )
     return out

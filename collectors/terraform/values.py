@@ -25,8 +25,9 @@ def is_expr(value: object) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def meta_line(body: Mapping[str, Any]) -> int | None:
-    line = body.get("__start_line__")
+def meta_line(body: Mapping[str, Any], key: str = "__start_line__") -> int | None:
+    """A block's first line (or, with key="__end_line__", its last) from python-hcl2."""
+    line = body.get(key)
     return line if isinstance(line, int) else None
 
 

@@ -14,7 +14,7 @@ SCHEMA_VERSION = "1.0"
 
 def _evidence(ev: Evidence) -> dict[str, Any]:
     out: dict[str, Any] = {"source": ev.source, "location": ev.location()}
-    for key in ("address", "fact", "detail"):
+    for key in ("address", "fact", "detail", "end_line"):
         value = getattr(ev, key)
         if value is not None:
             out[key] = value

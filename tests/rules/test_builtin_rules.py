@@ -44,6 +44,9 @@ def test_shop_findings_carry_paths_and_evidence() -> None:
     assert ("database.tf", "aws_db_instance.reporting") in legs
     assert ("network.tf", "aws_route_table.public") in legs
     assert ("security_groups.tf", "aws_security_group.reporting_db") in legs
+    # The line span of the deciding block comes through from python-hcl2.
+    primary = db.evidence[0]
+    assert (primary.file, primary.line, primary.end_line) == ("database.tf", 52, 76)
     assert by_resource["aws_lb_listener.admin_http"].path == ("internet", "tf:.//aws_alb.admin")
     assert by_resource["aws_lb_listener.admin_http"].stride == ("I", "T")
     assert by_resource["aws_api_gateway_stage.v1"].severity == Severity.MEDIUM
