@@ -6,8 +6,14 @@ from collections import defaultdict
 
 from collectors.aws import records as r
 from collectors.aws.exposure import api_elements, bucket_elements
+from collectors.aws.flows import (
+    DB_PROTOCOL,
+    integration_flows,
+    lb_target_flows,
+    reference_flows,
+)
 from collectors.aws.network import SecurityGroups, SubnetTier, element_tier, subnet_tiers
-from collectors.aws.reachability import Member, Service, security_group_flows
+from collectors.aws.reachability import rule_port, vpc_flows
 from scanner.catalogue import technology
 from scanner.model import (
     INTERNET_BOUNDARY,
@@ -21,7 +27,6 @@ from scanner.model import (
 )
 
 _TRUST = {"public": 2, "private": 3, "isolated": 4}
-_DB_PROTOCOL = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
 
 class _Builder:
@@ -111,10 +116,9 @@ class _Builder:
             for ref, el, flows in built(self.inv, self.eid, self.account):
                 self.elements[ref] = el
                 self.flows.extend(flows)
-        self.integration_flows()
-        self.lb_target_flows()
-        self.reference_flows()
-        self.security_group_flows()
+        for derive in (integration_flows, lb_target_flows, reference_flows):
+            self.flows.extend(derive(self.inv, self.elements))
+        self.flows.extend(vpc_flows(self.inv, self.elements, self.sgs, self.flows))
         return Fragment(
             elements=tuple(self.elements.values()),
             flows=tuple(self.flows),
@@ -126,10 +130,14 @@ class _Builder:
         for ls in self.inv.listeners:
             if ls.load_balancer:
                 listeners[ls.load_balancer].append(ls)
+        rules: dict[str, list[r.ListenerRule]] = defaultdict(list)
+        for rule in self.inv.listener_rules:
+            if rule.listener:
+                rules[rule.listener].append(rule)
         for lb in self.inv.load_balancers:
             zone, tier = self.zone(lb.subnets)
             own = sorted(listeners[lb.ref], key=lambda x: (x.port or 0, x.ref))
-            parts = tuple(_listener_part(ls) for ls in own)
+            parts = tuple(_listener_part(ls, rules.get(ls.ref, [])) for ls in own)
             type_ = "network-load-balancer" if lb.lb_type == "network" else "load-balancer"
             el = self.add(
                 lb,
@@ -189,7 +197,7 @@ class _Builder:
         )
         if public_ip is True and tier.tier == "public":
             for rule in self.sgs.world_ports(inst.security_groups):
-                port = rule.from_port if rule.from_port == rule.to_port else None
+                port = rule_port(rule)
                 self.flows.append(
                     Flow(
                         INTERNET_ID,
@@ -232,7 +240,7 @@ class _Builder:
                 Flow(
                     INTERNET_ID,
                     el.id,
-                    _DB_PROTOCOL.get((db.engine or "").lower(), "tcp"),
+                    DB_PROTOCOL.get((db.engine or "").lower(), "tcp"),
                     db.port,
                     basis="reachable",
                     derivation=(
@@ -249,148 +257,16 @@ class _Builder:
 
     # --- flows between elements ------------------------------------------------------
 
-    def integration_flows(self) -> None:
-        for integ in self.inv.api_integrations:
-            api = self.elements.get(integ.api or "")
-            target = self.elements.get(integ.target or "")
-            if api is None or target is None:
-                continue
-            self.flows.append(
-                Flow(
-                    api.id,
-                    target.id,
-                    "https",
-                    443,
-                    basis="called",
-                    derivation=f"declared: integration {integ.address}",
-                    tls=True,
-                    evidence=(integ.evidence,),
-                )
-            )
 
-    def lb_target_flows(self) -> None:
-        groups = {tg.ref: tg for tg in self.inv.target_groups}
-        attachments: dict[str, list[r.TargetAttachment]] = defaultdict(list)
-        for att in self.inv.target_attachments:
-            if att.target_group:
-                attachments[att.target_group].append(att)
-        routes: list[tuple[str | None, r.Record, tuple[r.Action, ...]]] = [
-            (ls.load_balancer, ls, ls.actions) for ls in self.inv.listeners
-        ]
-        by_listener = {ls.ref: ls for ls in self.inv.listeners}
-        for rule in self.inv.listener_rules:
-            parent = by_listener.get(rule.listener or "")
-            routes.append((parent.load_balancer if parent else None, rule, rule.actions))
-        for lb_ref, via, actions in routes:
-            lb = self.elements.get(lb_ref or "")
-            if lb is None:
-                continue
-            for action in actions:
-                for tg_ref in action.target_groups:
-                    tg = groups.get(tg_ref)
-                    for att in attachments.get(tg_ref, ()):
-                        target = self.elements.get(att.target or "")
-                        if target is None or tg is None:
-                            continue
-                        protocol = (tg.protocol or "tcp").lower()
-                        self.flows.append(
-                            Flow(
-                                lb.id,
-                                target.id,
-                                protocol,
-                                att.port or tg.port,
-                                basis="called",
-                                derivation=f"declared: {via.address} forwards to {tg.address}",
-                                tls=protocol in ("https", "tls") if tg.protocol else None,
-                                evidence=(att.evidence, tg.evidence, via.evidence),
-                            )
-                        )
+def _listener_part(ls: r.Listener, rules: list[r.ListenerRule]) -> Part:
+    """A listener as a part of its load balancer.
 
-    def reference_flows(self) -> None:
-        calls: list[tuple[r.Record, str, str]] = []
-        for fn in self.inv.functions:
-            calls += [(fn, target, f"env {name} of {fn.address}") for name, target in fn.env_refs]
-        for inst in self.inv.instances:
-            calls += [(inst, target, f"user data of {inst.address}") for target in inst.calls]
-        for src_rec, target_ref, why in calls:
-            src = self.elements.get(src_rec.ref)
-            dst = self.elements.get(target_ref)
-            if src is None or dst is None or dst.kind != "datastore":
-                continue
-            protocol, port = _service_port(dst)
-            self.flows.append(
-                Flow(
-                    src.id,
-                    dst.id,
-                    protocol,
-                    port,
-                    basis="called",
-                    derivation=f"inferred: {why} references {dst.resource}",
-                    tls=True if protocol == "https" else None,
-                    evidence=(src_rec.evidence,),
-                )
-            )
-
-    def security_group_flows(self) -> None:
-        """`reachable` flows where a target's ingress admits a source's group or subnet."""
-        members = [
-            Member(self.elements[i.ref], i.security_groups, (i.subnet,) if i.subnet else ())
-            for i in self.inv.instances
-        ]
-        members += [
-            Member(self.elements[f.ref], f.security_groups, f.subnets) for f in self.inv.functions
-        ]
-        members += [
-            Member(self.elements[lb.ref], lb.security_groups, lb.subnets)
-            for lb in self.inv.load_balancers
-        ]
-        # Datastores: any peer their rules admit, by group or by CIDR. Instances and load
-        # balancers: peers admitted by group only, so a VPC-wide CIDR rule does not turn
-        # the diagram into a complete graph (that breadth is a zone fact, not n^2 flows).
-        services = [
-            Service(
-                self.elements[db.ref],
-                db.security_groups,
-                _DB_PROTOCOL.get((db.engine or "").lower(), "tcp"),
-                (db.port,),
-                cidr_peers=True,
-            )
-            for db in self.inv.db_instances
-            if db.port is not None
-        ]
-        services += [
-            Service(self.elements[i.ref], i.security_groups, "tcp", None, cidr_peers=False)
-            for i in self.inv.instances
-        ]
-        listener_ports: dict[str, list[int]] = defaultdict(list)
-        for ls in self.inv.listeners:
-            if ls.load_balancer and ls.port is not None:
-                listener_ports[ls.load_balancer].append(ls.port)
-        services += [
-            Service(
-                self.elements[lb.ref],
-                lb.security_groups,
-                "tcp",
-                tuple(sorted(listener_ports[lb.ref])),
-                cidr_peers=False,
-            )
-            for lb in self.inv.load_balancers
-        ]
-        already = {(f.source, f.target) for f in self.flows}
-        self.flows.extend(security_group_flows(self.sgs, self.subnets, members, services, already))
-
-
-def _service_port(el: Element) -> tuple[str, int | None]:
-    if el.type == "object-store":
-        return "https", 443
-    port = el.fact("port")
-    engine = str(el.fact("engine") or "").lower()
-    return _DB_PROTOCOL.get(engine, "tcp"), port if isinstance(port, int) else None
-
-
-def _listener_part(ls: r.Listener) -> Part:
+    It redirects to HTTPS only when its default action and every listener rule do: a
+    rule that forwards some paths serves them in plaintext.
+    """
+    actions = ls.actions + tuple(a for rule in rules for a in rule.actions)
     redirects = bool(ls.actions) and all(
-        a.type == "redirect" and a.redirect_protocol == "HTTPS" for a in ls.actions
+        a.type == "redirect" and a.redirect_protocol == "HTTPS" for a in actions
     )
     protocol = ls.protocol
     return Part(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from collectors.aws import records as r
@@ -24,7 +23,8 @@ def subnet_tiers(inv: r.Inventory) -> dict[str, SubnetTier]:
     """Classify every subnet by its effective route table.
 
     A subnet is public when its table (explicitly associated, else the VPC's main table)
-    routes a default destination to an internet gateway; private when its default route
+    routes to an internet gateway (any destination: those addresses can then reach
+    public IPs in it); private when its default route
     goes elsewhere (NAT, transit gateway); isolated when it has no default route. Where
     the table cannot be determined the tier is unknown (None), not private.
     """
@@ -65,9 +65,12 @@ def _classify(table: r.RouteTable, via: tuple[Evidence, ...]) -> SubnetTier:
 def element_tier(subnets: Iterable[str], tiers: dict[str, SubnetTier]) -> SubnetTier:
     """The tier of something placed in several subnets: the least trusted, if all known."""
     found = [tiers.get(s, SubnetTier(None, ())) for s in subnets]
+    public = [t for t in found if t.tier == "public"]
+    if public:
+        return public[0]  # in at least one public subnet: unknowns cannot make it safer
     if not found or any(t.tier is None for t in found):
         return SubnetTier(None, ())
-    for tier in ("public", "private", "isolated"):
+    for tier in ("private", "isolated"):
         for t in found:
             if t.tier == tier:
                 return t
@@ -98,49 +101,24 @@ class SecurityGroups:
     def admits_world(self, groups: tuple[str, ...], port: int | None) -> Admission:
         return self._admits(groups, port, lambda rule: any(c in WORLD for c in rule.cidrs))
 
-    def admits_groups(
-        self, groups: tuple[str, ...], peers: tuple[str, ...], port: int | None
-    ) -> Admission:
-        peer_set = set(peers)
-        return self._admits(
-            groups,
-            port,
-            lambda rule: (
-                bool(peer_set & set(rule.groups))
-                or (rule.self_ref and bool(peer_set & {rule.group}))
-            ),
-        )
-
-    def admits_cidr(self, groups: tuple[str, ...], cidr: str, port: int | None) -> Admission:
-        try:
-            net = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            return Admission(None, ())
-
-        def covers(rule: r.SecurityGroupRule) -> bool:
-            for c in rule.cidrs:
-                try:
-                    peer = ipaddress.ip_network(c, strict=False)
-                except ValueError:
-                    continue
-                if c not in WORLD and peer.version == net.version and net.subnet_of(peer):  # type: ignore[arg-type]
-                    return True
-            return False
-
-        return self._admits(groups, port, covers)
-
     def world_ports(self, groups: tuple[str, ...]) -> list[r.SecurityGroupRule]:
         """Ingress rules that admit the whole internet."""
         return [rule for rule in self.ingress(groups) if any(c in WORLD for c in rule.cidrs)]
 
-    def _admits(self, groups: tuple[str, ...], port: int | None, match: object) -> Admission:
+    def _admits(
+        self,
+        groups: tuple[str, ...],
+        port: int | None,
+        match: Callable[[r.SecurityGroupRule], bool],
+    ) -> Admission:
         if not groups or any(g not in self._known for g in groups):
             return Admission(None, ())  # groups outside the files: cannot tell
         hits: list[r.SecurityGroupRule] = []
         unknown = False
         for rule in self.ingress(groups):
-            if not callable(match) or not match(rule):
-                if rule.unresolved:
+            if not match(rule):
+                # A rule with peers we could not read may still admit, on its own ports.
+                if rule.unresolved and rule.allows_port(port) is not False:
                     unknown = True
                 continue
             allows = rule.allows_port(port)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from collectors.aws import records as r
+from collectors.aws.flows import DB_PROTOCOL
 from collectors.aws.network import WORLD, SecurityGroups
 from scanner.model import Element, Flow
 
@@ -65,7 +66,7 @@ class _Peers:
         for m in self.members:
             for g in m.groups:
                 self.by_group[g].append(m)
-            nets = [_network(subnets[s].cidr) for s in m.subnets if s in subnets]
+            nets = [_network(subnets[s].cidr) if s in subnets else None for s in m.subnets]
             # Only members whose every subnet CIDR is known can match a CIDR rule.
             if nets and all(n is not None for n in nets):
                 self.networks[m.element.id] = [n for n in nets if n is not None]
@@ -105,8 +106,9 @@ def security_group_flows(
         for rule in sgs.ingress(svc.groups):
             ports: tuple[int | None, ...]
             if svc.ports is None:
-                single = rule.from_port if rule.from_port == rule.to_port else None
-                ports = (single,)
+                ports = (rule_port(rule),)
+            elif rule.protocol not in ("tcp", "-1"):
+                continue  # the listed services speak TCP; a udp/icmp rule does not admit them
             else:
                 ports = tuple(p for p in svc.ports if rule.allows_port(p))
             if not ports:
@@ -128,6 +130,65 @@ def security_group_flows(
                     )
                     out.setdefault(flow.id, flow)
     return [out[k] for k in sorted(out)]
+
+
+def vpc_flows(
+    inv: r.Inventory,
+    elements: dict[str, Element],
+    sgs: SecurityGroups,
+    called: Iterable[Flow],
+) -> list[Flow]:
+    """`reachable` flows for one scope: who each guarded service's ingress admits."""
+    members = [
+        Member(elements[i.ref], i.security_groups, (i.subnet,) if i.subnet else ())
+        for i in inv.instances
+    ]
+    members += [Member(elements[f.ref], f.security_groups, f.subnets) for f in inv.functions]
+    members += [
+        Member(elements[lb.ref], lb.security_groups, lb.subnets) for lb in inv.load_balancers
+    ]
+    # Datastores: any peer their rules admit, by group or by CIDR. Instances and load
+    # balancers: peers admitted by group only, so a VPC-wide CIDR rule does not turn
+    # the diagram into a complete graph (that breadth is a zone fact, not n^2 flows).
+    services = [
+        Service(
+            elements[db.ref],
+            db.security_groups,
+            DB_PROTOCOL.get((db.engine or "").lower(), "tcp"),
+            (db.port,),
+            cidr_peers=True,
+        )
+        for db in inv.db_instances
+        if db.port is not None
+    ]
+    services += [
+        Service(elements[i.ref], i.security_groups, "tcp", None, cidr_peers=False)
+        for i in inv.instances
+    ]
+    listener_ports: dict[str, list[int]] = defaultdict(list)
+    for ls in inv.listeners:
+        if ls.load_balancer and ls.port is not None:
+            listener_ports[ls.load_balancer].append(ls.port)
+    services += [
+        Service(
+            elements[lb.ref],
+            lb.security_groups,
+            "tcp",
+            tuple(sorted(listener_ports[lb.ref])),
+            cidr_peers=False,
+        )
+        for lb in inv.load_balancers
+    ]
+    already = {(f.source, f.target) for f in called}
+    subnets = {s.ref: s for s in inv.subnets}
+    return security_group_flows(sgs, subnets, members, services, already)
+
+
+def rule_port(rule: r.SecurityGroupRule) -> int | None:
+    """The one port a rule opens, or None for a range or every port."""
+    if rule.protocol in ("-1", "all") or rule.from_port != rule.to_port:
+        return None
+    return rule.from_port
 
 
 def _rule_protocol(rule: r.SecurityGroupRule) -> str:

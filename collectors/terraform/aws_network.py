@@ -54,7 +54,7 @@ def _route(b: Block, body: Mapping[str, Any], destination_keys: tuple[str, ...])
     if gateway is not None:
         target = v.ref(gateway)
         if target is None:
-            kind = "other"
+            kind = "unknown"  # var.igw_id, a conditional: could be an internet gateway
         elif target.startswith(("aws_internet_gateway.", "igw-")):
             kind = "igw"
         elif target.startswith(("aws_vpc_endpoint.", "vpce-")):

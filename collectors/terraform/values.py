@@ -18,7 +18,7 @@ _REF = re.compile(
     r"(?P<index>\[[^\]]*\])?(?:\.(?P<attr>[A-Za-z_]\w*))?"
 )
 _WHOLE = re.compile(r"^\$\{(?P<body>[^{}]*)\}$")
-_SIMPLE = re.compile(r"\$\{\s*(?P<ns>var|local)\.(?P<name>[A-Za-z_][\w-]*)\s*\}")
+_SIMPLE = re.compile(r"(?<!\$)\$\{\s*(?P<ns>var|local)\.(?P<name>[A-Za-z_][\w-]*)\s*\}")
 
 
 def is_expr(value: object) -> bool:
@@ -103,8 +103,11 @@ def integer(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
     return None
 
 
@@ -202,14 +205,16 @@ _WHOLE_EXPR = re.compile(r"^\$\{.*\}$", re.S)
 _JSONENCODE = re.compile(r"^\$\{jsonencode\((?P<arg>.*)\)\}$", re.S)
 
 
-def json_document(value: object) -> Any:
+def json_document(value: object) -> dict[str, Any] | list[Any] | None:
     """A JSON policy from a literal/heredoc string or a `jsonencode({...})` expression.
 
-    Expressions inside the document (ARNs built from references) become opaque strings;
-    returns None when the document cannot be read.
+    Expressions inside the document (ARNs built from references, `format(...)` calls)
+    become opaque `${...}` strings; returns None when the document cannot be read.
     """
+    if isinstance(value, dict | list):
+        return value
     if not isinstance(value, str):
-        return value if isinstance(value, dict) else None
+        return None
     m = _JSONENCODE.match(value.strip())
     if m:
         text = m["arg"]
@@ -217,28 +222,50 @@ def json_document(value: object) -> Any:
         return None  # a data source's .json, templatefile(), file(): not in the files
     else:
         text = value
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return json.loads(_quote_bare(text))
-    except ValueError:
-        return None
+    for candidate in (text, None):
+        try:
+            doc = json.loads(candidate if candidate is not None else _quote_bare(text))
+        except ValueError:
+            continue
+        return doc if isinstance(doc, dict | list) else None
+    return None
+
+
+def _read_string(text: str, start: int) -> tuple[str, int]:
+    """A double-quoted HCL string at `start`; quotes inside `${...}` do not end it."""
+    out: list[str] = []
+    j, depth = start + 1, 0
+    while j < len(text):
+        c = text[j]
+        if depth == 0 and c == "\\":
+            out.append(text[j : j + 2])
+            j += 2
+            continue
+        if depth == 0 and c == '"':
+            return "".join(out), j + 1
+        if text.startswith("${", j):
+            depth += 1
+            out.append("${")
+            j += 2
+            continue
+        if depth and c == "{":
+            depth += 1
+        elif depth and c == "}":
+            depth -= 1
+        out.append(c)
+        j += 1
+    raise ValueError("unterminated string")
 
 
 def _quote_bare(text: str) -> str:
-    """Quote bare HCL expressions (references, calls) inside a JSON-like text."""
+    """Make HCL's rendering of an object JSON: quote bare expressions and odd strings."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
-            i = j + 1
+            content, i = _read_string(text, i)
+            out.append(json.dumps(content) if "${" in content else f'"{content}"')
         elif c in "{}[],:" or c.isspace():
             out.append(c)
             i += 1
@@ -249,6 +276,9 @@ def _quote_bare(text: str) -> str:
                     nest += 1
                 elif text[j] in ")]}":
                     nest -= 1
+                elif text[j] == '"':
+                    j = _read_string(text, j)[1]
+                    continue
                 j += 1
             token = text[i:j].strip()
             if re.fullmatch(r"-?\d+(\.\d+)?|true|false|null", token):

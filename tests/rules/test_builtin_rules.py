@@ -382,3 +382,25 @@ def test_registry_ids_are_unique_and_documented() -> None:
     for rule in RULES:
         doc = rule.documentation()
         assert "Why it matters" in doc and "Remediation" in doc, rule.meta.id
+
+
+def test_redirecting_listener_with_a_forwarding_rule_still_serves_plaintext(tf_repo) -> None:  # type: ignore[no-untyped-def]
+    rule = """
+resource "aws_lb_listener_rule" "health" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+
+  action {
+    type             = "forward"
+    target_group_arn = "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/h/1"
+  }
+
+  condition {
+    path_pattern {
+      values = ["/healthz"]
+    }
+  }
+}
+"""
+    repo = tf_repo({"lb.tf": lb_tf(action=REDIRECT), "rule.tf": rule})
+    assert _findings(repo) == {("TM-TLS-001", "aws_lb_listener.http", "lb.tf", 19, "high")}

@@ -1,0 +1,112 @@
+"""`called` flows between AWS elements: integrations, listener targets, named datastores."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from collectors.aws import records as r
+from scanner.model import Element, Flow
+
+DB_PROTOCOL = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def integration_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow]:
+    """`called` flows from API Gateway integrations to the functions they invoke."""
+    out: list[Flow] = []
+    for integ in inv.api_integrations:
+        api = elements.get(integ.api or "")
+        target = elements.get(integ.target or "")
+        if api is None or target is None:
+            continue
+        out.append(
+            Flow(
+                api.id,
+                target.id,
+                "https",
+                443,
+                basis="called",
+                derivation=f"declared: integration {integ.address}",
+                tls=True,
+                evidence=(integ.evidence,),
+            )
+        )
+    return out
+
+
+def lb_target_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow]:
+    """`called` flows from load balancers to the targets their listeners forward to."""
+    out: list[Flow] = []
+    groups = {tg.ref: tg for tg in inv.target_groups}
+    attachments: dict[str, list[r.TargetAttachment]] = defaultdict(list)
+    for att in inv.target_attachments:
+        if att.target_group:
+            attachments[att.target_group].append(att)
+    routes: list[tuple[str | None, r.Record, tuple[r.Action, ...]]] = [
+        (ls.load_balancer, ls, ls.actions) for ls in inv.listeners
+    ]
+    by_listener = {ls.ref: ls for ls in inv.listeners}
+    for rule in inv.listener_rules:
+        parent = by_listener.get(rule.listener or "")
+        routes.append((parent.load_balancer if parent else None, rule, rule.actions))
+    for lb_ref, via, actions in routes:
+        lb = elements.get(lb_ref or "")
+        if lb is None:
+            continue
+        for action in actions:
+            for tg_ref in action.target_groups:
+                tg = groups.get(tg_ref)
+                for att in attachments.get(tg_ref, ()):
+                    target = elements.get(att.target or "")
+                    if target is None or tg is None:
+                        continue
+                    protocol = (tg.protocol or "tcp").lower()
+                    out.append(
+                        Flow(
+                            lb.id,
+                            target.id,
+                            protocol,
+                            att.port or tg.port,
+                            basis="called",
+                            derivation=f"declared: {via.address} forwards to {tg.address}",
+                            tls=protocol in ("https", "tls") if tg.protocol else None,
+                            evidence=(att.evidence, tg.evidence, via.evidence),
+                        )
+                    )
+    return out
+
+
+def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow]:
+    """`called` flows where a function's env or an instance's user data names a datastore."""
+    out: list[Flow] = []
+    calls: list[tuple[r.Record, str, str]] = []
+    for fn in inv.functions:
+        calls += [(fn, target, f"env {name} of {fn.address}") for name, target in fn.env_refs]
+    for inst in inv.instances:
+        calls += [(inst, target, f"user data of {inst.address}") for target in inst.calls]
+    for src_rec, target_ref, why in calls:
+        src = elements.get(src_rec.ref)
+        dst = elements.get(target_ref)
+        if src is None or dst is None or dst.kind != "datastore":
+            continue
+        protocol, port = _service_port(dst)
+        out.append(
+            Flow(
+                src.id,
+                dst.id,
+                protocol,
+                port,
+                basis="called",
+                derivation=f"inferred: {why} references {dst.resource}",
+                tls=True if protocol == "https" else None,
+                evidence=(src_rec.evidence,),
+            )
+        )
+    return out
+
+
+def _service_port(el: Element) -> tuple[str, int | None]:
+    if el.type == "object-store":
+        return "https", 443
+    port = el.fact("port")
+    engine = str(el.fact("engine") or "").lower()
+    return DB_PROTOCOL.get(engine, "tcp"), port if isinstance(port, int) else None
