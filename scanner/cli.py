@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from scanner import __version__
 from scanner.model import Confidence, Finding, Severity
-from scanner.pipeline import ScanResult
-from scanner.pipeline import scan as run_scan
-from scanner.reporters import console, json_report
+
+if TYPE_CHECKING:
+    from scanner.pipeline import ScanResult
 
 FORMATS = ("console", "json")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -73,8 +73,11 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
       1  findings at or above --fail-on
       2  usage error or fatal error
     """
+    # Heavy imports (networkx, lark) only when scanning: --help/--version stay fast.
+    from scanner.pipeline import scan as run_scan  # noqa: PLC0415
+
     try:
-        result = run_scan(path.resolve() if str(path) != "." else Path.cwd())
+        result = run_scan(path.resolve())
     except Exception as e:  # fatal: report and exit 2 rather than a traceback
         click.echo(f"tmscan: fatal: {type(e).__name__}: {e}", err=True)
         logging.getLogger(__name__).debug("fatal error", exc_info=True)
@@ -88,6 +91,8 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
 
 
 def _write(result: ScanResult, fmt: str, output: Path | None) -> None:
+    from scanner.reporters import console, json_report  # noqa: PLC0415
+
     if fmt == "json":
         text = json_report.render(result)
         if output is None:
@@ -95,6 +100,8 @@ def _write(result: ScanResult, fmt: str, output: Path | None) -> None:
         else:
             output.write_text(text, "utf-8")
         return
+    from rich.console import Console  # noqa: PLC0415
+
     if output is None:
         console.render(result, Console(highlight=False))
     else:
