@@ -71,7 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     args = parser.parse_args()
-    print("| resources | files | MB | scan | seconds | files/s | resources/s | peak MB (scan + workers) |")
+    print(
+        "| resources | files | MB | scan | seconds | files/s | resources/s "
+        "| peak MB (scan + workers) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:

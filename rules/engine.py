@@ -85,11 +85,18 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
-def fingerprint(rule_id: str, anchor: str, resource: str, path: Sequence[str]) -> str:
-    """Stable across edits: rule, source-neutral anchor, resource and path ends only."""
-    ends = f"{path[0]}>{path[-1]}" if path else ""
-    text = "\x1f".join((rule_id, anchor, resource, ends))
+def fingerprint(rule_id: str, anchor: str, part: str, ends: Sequence[str]) -> str:
+    """Stable across edits: the rule, the anchor's source-neutral identity, the
+    sub-resource when the finding is on one (a listener, a stage), and the path ends.
+    No line numbers, no message text."""
+    text = "\x1f".join((rule_id, anchor, part, ">".join(ends)))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def identity(graph: DFDGraph, element_id: str) -> str:
+    """An element's source-neutral identity: its asset key when known, else its id."""
+    element = graph.get(element_id)
+    return element.key if element is not None and element.key else element_id
 
 
 @dataclass(frozen=True)
@@ -121,20 +128,31 @@ def evaluate(graph: DFDGraph, rules: Sequence[Rule]) -> Evaluation:
 
 def _finding(graph: DFDGraph, meta: RuleMeta, v: Verdict) -> Finding:
     element = graph.get(v.element)
-    anchor = (element.key if element and element.key else None) or v.element
+    part = v.resource if element is None or v.resource != element.resource else ""
+    ends = (identity(graph, v.path[0]), identity(graph, v.path[-1])) if v.path else ()
+    confidence, message = v.confidence, v.message
+    # An element whose count/for_each is unknown may not exist: nothing on it is confirmed.
+    maybe = [
+        e.resource
+        for i in dict.fromkeys((*v.path, v.element))
+        if (e := graph.get(i)) is not None and e.fact("existence_unknown") is True
+    ]
+    if maybe:
+        confidence = Confidence.LOW
+        message += f" Unconfirmed: {', '.join(maybe)} may not exist (count/for_each unknown)."
     return Finding(
         rule=meta.id,
         title=meta.title,
         severity=v.severity or meta.severity,
-        confidence=v.confidence,
+        confidence=confidence,
         stride=meta.stride,
         controls=meta.controls,
         resource=v.resource,
         element=v.element,
-        message=v.message,
+        message=message,
         remediation=v.remediation or meta.remediation,
         evidence=v.evidence,
-        fingerprint=fingerprint(meta.id, anchor, v.resource, v.path),
+        fingerprint=fingerprint(meta.id, identity(graph, v.element), part, ends),
         flow=v.flow,
         asset=element.key if element else None,
         path=v.path,

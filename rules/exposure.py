@@ -59,7 +59,7 @@ class DatastoreReachableFromInternet(Rule):
             hops = " -> ".join(graph.element(n).resource for n in path)
             message = f"{store.resource} ({store.type}) is reachable from the internet: {hops}"
             if unconfirmed:
-                message += f"; not confirmed: the {unconfirmed} is not in the scanned sources"
+                message += f"; unconfirmed: the scanned sources do not show the {unconfirmed}"
             yield Verdict(
                 element=store.id,
                 resource=store.resource,

@@ -65,12 +65,3 @@ class ApiWithoutRateLimit(Rule):
                     flow=flow.id,
                     path=(INTERNET_ID, api.id),
                 )
-            if not stages and flow.rate_limited is False:
-                yield Verdict(
-                    element=api.id,
-                    resource=api.resource,
-                    message=f"{api.resource} is callable from the internet with no rate limit.",
-                    evidence=flow.evidence,
-                    flow=flow.id,
-                    path=(INTERNET_ID, api.id),
-                )

@@ -87,6 +87,9 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     except OSError as e:
         click.echo(f"tmscan: cannot write {output}: {e.strerror or e}", err=True)
         sys.exit(EXIT_ERROR)
+    if not result.inputs and any(d.level == "error" for d in result.diagnostics):
+        click.echo("tmscan: nothing could be read (see the diagnostics)", err=True)
+        sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if failing(result.findings, fail_on) else EXIT_OK)
 
 

@@ -1,110 +1,14 @@
-"""Regional AWS services outside VPCs (S3, API Gateway): their elements and internet flows."""
+"""API Gateway REST and HTTP APIs: their elements, stages and internet flows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 from collectors.aws import records as r
 from scanner.model import INTERNET_ID, Element, Evidence, Flow, Part, facts
 
 Built = Iterator[tuple[str, Element, list[Flow]]]
-
-
-def _neutralised(blocks: list[r.PublicAccessBlock], flags: tuple[str, ...]) -> bool | None:
-    """Does any of the access blocks set one of `flags`? None when one is unknown."""
-    unknown = False
-    for pab in blocks:
-        for flag in flags:
-            value = getattr(pab, flag)
-            if value is True:
-                return True
-            if value is None:
-                unknown = True
-    return None if unknown else False
-
-
-def bucket_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> Built:
-    """Buckets, with an internet flow where an ACL or policy makes them public.
-
-    Public access blocks (bucket and account level) neutralise grants: IgnorePublicAcls
-    and BlockPublicAcls for ACLs, RestrictPublicBuckets and BlockPublicPolicy for
-    policies. When the account-level block is not among the scanned sources, a public
-    grant is reported as unconfirmed (`exposure_unconfirmed`), not as certain.
-    """
-    by_bucket: dict[str, list[r.PublicAccessBlock]] = defaultdict(list)
-    account_blocks = [p for p in inv.public_access_blocks if p.bucket is None]
-    for pab in inv.public_access_blocks:
-        if pab.bucket is not None:
-            by_bucket[pab.bucket].append(pab)
-    acls: dict[str, list[r.BucketAcl]] = defaultdict(list)
-    for acl in inv.bucket_acls:
-        if acl.bucket:
-            acls[acl.bucket].append(acl)
-    policies: dict[str, list[r.BucketPolicy]] = defaultdict(list)
-    for pol in inv.bucket_policies:
-        if pol.bucket:
-            policies[pol.bucket].append(pol)
-
-    for b in inv.buckets:
-        blocks = by_bucket.get(b.ref, []) + account_blocks
-        grants: list[tuple[str, bool | None, Evidence, tuple[str, ...]]] = []
-        if b.acl is not None:
-            grants.append(
-                ("acl", b.acl.startswith(("public-", "authenticated-")), b.evidence, _ACL)
-            )
-        grants += [("acl", a.public, a.evidence, _ACL) for a in acls.get(b.ref, ())]
-        grants += [("policy", p.public, p.evidence, _POLICY) for p in policies.get(b.ref, ())]
-
-        public: bool | None = False
-        flow_evidence: list[Evidence] = []
-        for kind, granted, ev, flags in grants:
-            if granted is False:
-                continue
-            blocked = _neutralised(blocks, flags)
-            if blocked is True:
-                continue
-            if granted is None or blocked is None:
-                public = None if public is False else public
-                continue
-            public = True
-            flow_evidence.append(replace(ev, fact=f"public_{kind}"))
-        unconfirmed = "account-level public access block" if not account_blocks else None
-        el = Element(
-            id=eid(b.ref),
-            kind="datastore",
-            type="object-store",
-            name=b.name or b.ref,
-            resource=b.address,
-            boundary=account,
-            key=b.key,
-            props=facts(
-                public=public,
-                exposure_unconfirmed=unconfirmed if public else None,
-            ),
-            evidence=(b.evidence, *flow_evidence),
-        )
-        flows = []
-        if public is True:
-            flows.append(
-                Flow(
-                    INTERNET_ID,
-                    el.id,
-                    "https",
-                    443,
-                    basis="reachable",
-                    derivation=f"inferred: {flow_evidence[0].address} grants access to anyone",
-                    tls=None,
-                    authn="none",
-                    evidence=tuple(flow_evidence),
-                )
-            )
-        yield b.ref, el, flows
-
-
-_ACL = ("ignore_public_acls", "block_public_acls")
-_POLICY = ("restrict_public_buckets", "block_public_policy")
 
 
 def _rest_stage_throttle(
@@ -139,10 +43,12 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
     for st in inv.api_stages:
         if st.api:
             stages[st.api].append(st)
-    apis: list[tuple[r.Record, str | None, bool]] = []
+    apis: list[tuple[r.Record, str | None, bool | None]] = []
     for rest in inv.rest_apis:
-        # Unstated endpoint type is EDGE (AWS default): public.
-        apis.append((rest, rest.name, "PRIVATE" not in (rest.endpoint_types or ("EDGE",))))
+        # Unstated endpoint type is EDGE (AWS default): public. Stated but unknown: no flow.
+        types = rest.endpoint_types or ("EDGE",)
+        public = None if "?" in types else "PRIVATE" not in types
+        apis.append((rest, rest.name, public))
     for http in inv.http_apis:
         apis.append((http, http.name, True))
 
@@ -177,7 +83,11 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
             resource=api.address,
             boundary=account,
             key=api.key,
-            props=facts(internet_facing=public, endpoint_type=endpoint),
+            props=facts(
+                internet_facing=public,
+                endpoint_type=endpoint,
+                existence_unknown=api.conditional or None,
+            ),
             parts=tuple(parts),
             evidence=(api.evidence,),
         )

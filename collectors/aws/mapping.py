@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from typing import Any
 
 from collectors.aws import records as r
-from collectors.aws.exposure import api_elements, bucket_elements
+from collectors.aws.exposure import api_elements
 from collectors.aws.flows import (
     DB_PROTOCOL,
     integration_flows,
@@ -14,6 +16,7 @@ from collectors.aws.flows import (
 )
 from collectors.aws.network import SecurityGroups, SubnetTier, element_tier, subnet_tiers
 from collectors.aws.reachability import rule_port, vpc_flows
+from collectors.aws.s3 import bucket_elements
 from scanner.catalogue import technology
 from scanner.model import (
     INTERNET_BOUNDARY,
@@ -88,18 +91,20 @@ class _Builder:
 
     # --- elements --------------------------------------------------------------------
 
-    def add(self, rec: r.Record, type_: str, kind: str, zone: str, **kw: object) -> Element:
+    def add(self, rec: r.Record, type_: str, kind: str, zone: str, **kw: Any) -> Element:
         tech = technology(type_)
         assert tech.kind == kind
+        if rec.conditional:
+            kw["props"] = facts({**kw.get("props", {}), "existence_unknown": True})
         el = Element(
             id=self.eid(rec.ref),
             kind=tech.kind,
             type=type_,
-            name=rec.ref.split(".", 1)[-1],
+            name=_display_name(rec),
             resource=rec.address,
             boundary=zone,
             key=rec.key,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
         self.elements[rec.ref] = el
         return el
@@ -119,10 +124,17 @@ class _Builder:
         for derive in (integration_flows, lb_target_flows, reference_flows):
             self.flows.extend(derive(self.inv, self.elements))
         self.flows.extend(vpc_flows(self.inv, self.elements, self.sgs, self.flows))
+        used: set[str] = set()
+        for e in self.elements.values():
+            at: str | None = e.boundary
+            while at is not None and at in self.boundaries and at not in used:
+                used.add(at)
+                at = self.boundaries[at].parent
         return Fragment(
             elements=tuple(self.elements.values()),
             flows=tuple(self.flows),
-            boundaries=tuple(self.boundaries.values()),
+            # A scope with nothing in it (a root of module calls only) adds no zone.
+            boundaries=tuple(b for b in self.boundaries.values() if b.id in used),
         )
 
     def load_balancers(self) -> None:
@@ -136,7 +148,10 @@ class _Builder:
                 rules[rule.listener].append(rule)
         for lb in self.inv.load_balancers:
             zone, tier = self.zone(lb.subnets)
-            own = sorted(listeners[lb.ref], key=lambda x: (x.port or 0, x.ref))
+            own = sorted(
+                (_with_default_protocol(ls, lb) for ls in listeners[lb.ref]),
+                key=lambda x: (x.port or 0, x.ref),
+            )
             parts = tuple(_listener_part(ls, rules.get(ls.ref, [])) for ls in own)
             type_ = "network-load-balancer" if lb.lb_type == "network" else "load-balancer"
             el = self.add(
@@ -258,6 +273,23 @@ class _Builder:
     # --- flows between elements ------------------------------------------------------
 
 
+def _with_default_protocol(ls: r.Listener, lb: r.LoadBalancer) -> r.Listener:
+    """A listener that states no protocol gets its load balancer type's default."""
+    if ls.protocol != "":
+        return ls
+    default = {"application": "HTTP", "network": "TCP"}.get(lb.lb_type or "")
+    return replace(ls, protocol=default)
+
+
+def _display_name(rec: r.Record) -> str:
+    """The name people use for it (identifier, name tag), else its address."""
+    for attr in ("identifier", "name"):
+        value = getattr(rec, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return rec.address
+
+
 def _listener_part(ls: r.Listener, rules: list[r.ListenerRule]) -> Part:
     """A listener as a part of its load balancer.
 
@@ -265,9 +297,13 @@ def _listener_part(ls: r.Listener, rules: list[r.ListenerRule]) -> Part:
     rule that forwards some paths serves them in plaintext.
     """
     actions = ls.actions + tuple(a for rule in rules for a in rule.actions)
-    redirects = bool(ls.actions) and all(
+    redirects: bool | None = bool(ls.actions) and all(
         a.type == "redirect" and a.redirect_protocol == "HTTPS" for a in actions
     )
+    if not redirects and any(
+        a.type == "?" or (a.type == "redirect" and a.redirect_protocol == "?") for a in actions
+    ):
+        redirects = None  # an action whose type or target protocol is not known
     protocol = ls.protocol
     return Part(
         kind="listener",

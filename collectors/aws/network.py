@@ -31,12 +31,17 @@ def subnet_tiers(inv: r.Inventory) -> dict[str, SubnetTier]:
     tables = {t.ref: t for t in inv.route_tables}
     main_by_vpc = {t.vpc: t for t in inv.route_tables if t.main and t.vpc}
     assoc = {a.subnet: a for a in inv.route_table_associations if a.subnet}
+    # An association whose subnet cannot be read might be any unassociated subnet's.
+    floating = [a for a in inv.route_table_associations if not a.subnet]
     out: dict[str, SubnetTier] = {}
     for s in inv.subnets:
         a = assoc.get(s.ref)
         table = tables.get(a.route_table) if a and a.route_table else None
         if a is not None and table is None:
             out[s.ref] = SubnetTier(None, (a.evidence,))
+            continue
+        if a is None and floating:
+            out[s.ref] = SubnetTier(None, (floating[0].evidence,))
             continue
         if table is None:
             table = main_by_vpc.get(s.vpc) if s.vpc else None
@@ -98,8 +103,13 @@ class SecurityGroups:
     def ingress(self, groups: Iterable[str]) -> list[r.SecurityGroupRule]:
         return [rule for g in groups for rule in self._ingress.get(g, ())]
 
-    def admits_world(self, groups: tuple[str, ...], port: int | None) -> Admission:
-        return self._admits(groups, port, lambda rule: any(c in WORLD for c in rule.cidrs))
+    def admits_world(
+        self, groups: tuple[str, ...], port: int | None, protocol: str = "tcp"
+    ) -> Admission:
+        """Do the groups admit the whole internet on `protocol`/`port`?"""
+        return self._admits(
+            groups, port, protocol, lambda rule: any(c in WORLD for c in rule.cidrs)
+        )
 
     def world_ports(self, groups: tuple[str, ...]) -> list[r.SecurityGroupRule]:
         """Ingress rules that admit the whole internet."""
@@ -109,6 +119,7 @@ class SecurityGroups:
         self,
         groups: tuple[str, ...],
         port: int | None,
+        protocol: str,
         match: Callable[[r.SecurityGroupRule], bool],
     ) -> Admission:
         if not groups or any(g not in self._known for g in groups):
@@ -116,12 +127,14 @@ class SecurityGroups:
         hits: list[r.SecurityGroupRule] = []
         unknown = False
         for rule in self.ingress(groups):
+            if rule.protocol not in (protocol, "-1", "?"):
+                continue  # another transport (udp, icmp): admits nothing on this one
             if not match(rule):
                 # A rule with peers we could not read may still admit, on its own ports.
                 if rule.unresolved and rule.allows_port(port) is not False:
                     unknown = True
                 continue
-            allows = rule.allows_port(port)
+            allows = rule.allows_port(port) if rule.protocol != "?" else None
             if allows:
                 hits.append(rule)
             elif allows is None:

@@ -20,6 +20,7 @@ class Record:
     address: str
     evidence: Evidence
     key: str | None = None
+    conditional: bool = False  # count/for_each unknown: may not exist at all
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class SecurityGroup(Record):
 @dataclass(frozen=True)
 class LoadBalancer(Record):
     name: str | None = None
-    lb_type: str = "application"  # application | network | gateway
+    lb_type: str | None = "application"  # application | network | gateway; None unknown
     internal: bool | None = None
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
@@ -111,7 +112,7 @@ class Action:
 class Listener(Record):
     load_balancer: str | None = None
     port: int | None = None
-    protocol: str | None = None  # HTTP | HTTPS | TCP | TLS | UDP | TCP_UDP
+    protocol: str | None = None  # HTTP | HTTPS | TCP | TLS | UDP | TCP_UDP; "" = default
     actions: tuple[Action, ...] = ()
     certificate: bool | None = None
     ssl_policy: str | None = None
@@ -179,13 +180,20 @@ class Bucket(Record):
 
 @dataclass(frozen=True)
 class PublicAccessBlock(Record):
-    """Bucket-level (bucket set) or account-level (bucket None) public access block."""
+    """Bucket-level or account-level (`account`) S3 public access block."""
 
-    bucket: str | None = None
+    account: bool = False
+    bucket: str | None = None  # bucket-level: the bucket (None when it cannot be read)
     block_public_acls: bool | None = None
     ignore_public_acls: bool | None = None
     block_public_policy: bool | None = None
     restrict_public_buckets: bool | None = None
+
+
+@dataclass(frozen=True)
+class OwnershipControls(Record):
+    bucket: str | None = None
+    object_ownership: str | None = None  # BucketOwnerEnforced disables ACLs
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,7 @@ class Inventory:
     db_instances: tuple[DbInstance, ...] = ()
     buckets: tuple[Bucket, ...] = ()
     public_access_blocks: tuple[PublicAccessBlock, ...] = ()
+    ownership_controls: tuple[OwnershipControls, ...] = ()
     bucket_acls: tuple[BucketAcl, ...] = ()
     bucket_policies: tuple[BucketPolicy, ...] = ()
     rest_apis: tuple[RestApi, ...] = ()

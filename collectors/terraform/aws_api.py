@@ -10,21 +10,29 @@ from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 
 
-def _throttled(settings: Mapping[str, Any] | None, key: str) -> bool | None:
-    """A positive rate limit is a throttle; -1 (REST) or absence means none is set."""
+def _throttled(
+    settings: Mapping[str, Any] | None, key: str, absent_is_zero: bool = False
+) -> bool | None:
+    """A rate limit of 0 or more is a throttle; -1 (REST's "unset") or absence is none.
+
+    HTTP API route settings are the exception: a settings block without a rate limit
+    means a limit of 0 there (every request is throttled), so `absent_is_zero`.
+    """
     if settings is None:
         return False
     if key not in settings:
-        return False
+        return absent_is_zero
     rate = v.number(settings[key])
     if rate is None:
         return None
-    return rate > 0
+    return rate >= 0
 
 
 def rest_api(b: Block) -> r.RestApi:
     config = v.first_block(b.body, "endpoint_configuration")
-    types = v.strings(config.get("types")) if config else None
+    types: tuple[str, ...] | None = None
+    if config is not None:
+        types = v.strings(config.get("types")) or ("?",)  # stated but not known
     name = v.string(b.body.get("name"))
     return r.RestApi(
         b.address,
@@ -49,8 +57,8 @@ def rest_stage(b: Block) -> r.ApiStage:
 
 def deployment_stage(b: Block) -> r.ApiStage | None:
     """The legacy `stage_name` argument of a deployment creates a stage too."""
-    if "stage_name" not in b.body:
-        return None
+    if b.body.get("stage_name") in (None, ""):
+        return None  # no stage_name (or "") creates no stage
     return r.ApiStage(
         b.address,
         b.address,
@@ -136,7 +144,7 @@ def http_api(b: Block) -> r.HttpApi:
 
 def http_stage(b: Block) -> r.ApiStage:
     defaults = v.first_block(b.body, "default_route_settings")
-    throttled = _throttled(defaults, "throttling_rate_limit")
+    throttled = _throttled(defaults, "throttling_rate_limit", absent_is_zero=True)
     evidence = b.nested_evidence(defaults, "rate_limited") if defaults else None
     routes = v.blocks(b.body, "route_settings")
     if throttled is not True and routes:

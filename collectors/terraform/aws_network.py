@@ -53,15 +53,16 @@ def _route(b: Block, body: Mapping[str, Any], destination_keys: tuple[str, ...])
     gateway = body.get("gateway_id")
     if gateway is not None:
         target = v.ref(gateway)
+        rtype = v.address_type(target) if target else None
         if target is None:
             kind = "unknown"  # var.igw_id, a conditional: could be an internet gateway
-        elif target.startswith(("aws_internet_gateway.", "igw-")):
+        elif rtype == "aws_internet_gateway" or target.startswith("igw-"):
             kind = "igw"
-        elif target.startswith(("aws_vpc_endpoint.", "vpce-")):
+        elif rtype == "aws_vpc_endpoint" or target.startswith("vpce-"):
             kind = "endpoint"
         elif target == "local":
             kind = "local"
-        elif target.startswith(("aws_vpn_gateway.", "vgw-")):
+        elif rtype == "aws_vpn_gateway" or target.startswith("vgw-"):
             kind = "vgw"
         else:
             kind = "unknown"  # an expression or foreign id: cannot tell

@@ -9,17 +9,20 @@ from collectors.aws import records as r
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 
-_DB_PORTS = {
-    "postgres": 5432,
-    "aurora-postgresql": 5432,
-    "mysql": 3306,
-    "mariadb": 3306,
-    "aurora-mysql": 3306,
-    "aurora": 3306,
-    "oracle": 1521,
-    "sqlserver": 1433,
-    "db2": 50000,
-}
+# Default ports by engine family (RDS engine names: postgres, aurora-postgresql,
+# sqlserver-ee, oracle-se2, db2-ae, ...), matched by prefix.
+_DB_PORTS = (
+    ("aurora-postgresql", 5432),
+    ("postgres", 5432),
+    ("aurora", 3306),
+    ("mysql", 3306),
+    ("mariadb", 3306),
+    ("oracle", 1521),
+    ("custom-oracle", 1521),
+    ("sqlserver", 1433),
+    ("custom-sqlserver", 1433),
+    ("db2", 50000),
+)
 _PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
@@ -44,7 +47,7 @@ def load_balancer(b: Block) -> r.LoadBalancer:
         b.evidence(),
         key=_key("elasticloadbalancing", "loadbalancer", name),
         name=name,
-        lb_type=v.string(b.body.get("load_balancer_type", "application")) or "application",
+        lb_type=v.string(b.body.get("load_balancer_type", "application")),
         # Provider default: internet-facing (internal = false).
         internal=v.boolean(b.body.get("internal", False)),
         subnets=tuple(dict.fromkeys(subnets)),
@@ -74,14 +77,14 @@ def _actions(blocks: list[dict[str, Any]]) -> tuple[r.Action, ...]:
 
 
 def listener(b: Block) -> r.Listener:
-    protocol = v.string(b.body.get("protocol"))
+    protocol = v.string(b.body.get("protocol", ""))  # "" = not stated: the LB type's default
     return r.Listener(
         b.address,
         b.address,
         b.evidence(),
         load_balancer=v.ref(b.body.get("load_balancer_arn")),
         port=v.integer(b.body.get("port")),
-        protocol=protocol.upper() if protocol else None,
+        protocol=protocol.upper() if protocol is not None else None,
         actions=_actions(v.blocks(b.body, "default_action")),
         certificate=True if b.body.get("certificate_arn") is not None else None,
         ssl_policy=v.string(b.body.get("ssl_policy")),
@@ -176,7 +179,7 @@ def db_instance(b: Block) -> r.DbInstance:
     engine = v.string(b.body.get("engine"))
     port = v.integer(b.body.get("port"))
     if port is None and "port" not in b.body and engine:
-        port = _DB_PORTS.get(engine.lower())
+        port = next((p for prefix, p in _DB_PORTS if engine.lower().startswith(prefix)), None)
     identifier = v.string(b.body.get("identifier"))
     return r.DbInstance(
         b.address,
@@ -217,6 +220,7 @@ def public_access_block(b: Block, account: bool) -> r.PublicAccessBlock:
         b.address,
         b.address,
         b.evidence(),
+        account=account,
         bucket=None if account else v.ref(b.body.get("bucket")),
         block_public_acls=flag("block_public_acls"),
         ignore_public_acls=flag("ignore_public_acls"),
@@ -225,24 +229,39 @@ def public_access_block(b: Block, account: bool) -> r.PublicAccessBlock:
     )
 
 
+def ownership_controls(b: Block) -> r.OwnershipControls:
+    rule = v.first_block(b.body, "rule")
+    return r.OwnershipControls(
+        b.address,
+        b.address,
+        b.evidence(),
+        bucket=v.ref(b.body.get("bucket")),
+        object_ownership=v.string(rule.get("object_ownership")) if rule else None,
+    )
+
+
+def _grant_is_public(grant: Mapping[str, Any]) -> bool | None:
+    """A grant exposes data when it gives AllUsers/AuthenticatedUsers read or write."""
+    permission = v.string(grant.get("permission"))
+    grantees = v.blocks(grant, "grantee")
+    uris = [v.string(g.get("uri")) if "uri" in g else "" for g in grantees]
+    if any(u is None for u in uris) or permission is None:
+        return None
+    if not any(u in _PUBLIC_GRANTEES for u in uris):
+        return False
+    return permission in ("READ", "WRITE", "FULL_CONTROL")
+
+
 def bucket_acl(b: Block) -> r.BucketAcl:
-    public: bool | None
+    public: bool | None = None
     canned = b.body.get("acl")
     policy = v.first_block(b.body, "access_control_policy")
     if canned is not None:
         text = v.string(canned)
         public = None if text is None else text in _PUBLIC_CANNED
     elif policy is not None:
-        public = False
-        for grant in v.blocks(policy, "grant"):
-            for grantee in v.blocks(grant, "grantee"):
-                uri = grantee.get("uri")
-                if uri is not None and v.string(uri) is None:
-                    public = None if public is False else public
-                elif v.string(uri) in _PUBLIC_GRANTEES:
-                    public = True
-    else:
-        public = None
+        verdicts = [_grant_is_public(g) for g in v.blocks(policy, "grant")]
+        public = True if True in verdicts else (None if None in verdicts else False)
     return r.BucketAcl(
         b.address, b.address, b.evidence(), bucket=v.ref(b.body.get("bucket")), public=public
     )
@@ -261,13 +280,17 @@ def policy_is_public(document: Any) -> bool | None:
     for st in statements:
         if not isinstance(st, Mapping) or st.get("Effect") != "Allow":
             continue
-        principal = st.get("Principal")
+        if "NotPrincipal" in st:
+            # Allow to everyone except the listed principals: as open as "*".
+            principal: Any = "*"
+        else:
+            principal = st.get("Principal")
         anyone = principal == "*" or (
             isinstance(principal, Mapping)
             and any(p == "*" or (isinstance(p, list) and "*" in p) for p in principal.values())
         )
-        if isinstance(principal, str) and "${" in principal:
-            unknown = True
+        if principal is not None and not isinstance(principal, str | Mapping):
+            unknown = True  # a reference or an unknown value
         if anyone and not st.get("Condition"):
             return True
         if anyone and st.get("Condition"):

@@ -1,13 +1,12 @@
-"""Terraform modules as blocks: resources with their file, line and resolved attributes."""
+"""A resource block instance: its address, evaluated attributes, file and line span."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from collectors.terraform.parse import Parsed
-from collectors.terraform.values import Scope, meta_line
+from collectors.terraform.values import meta_line
 from scanner.model import Evidence
 
 
@@ -21,10 +20,12 @@ class Block:
     file: str
     line: int | None
     end_line: int | None = None
+    address: str = ""  # the instance address; defaults to TYPE.NAME
+    conditional: bool = False  # count/for_each unknown: it may not exist at all
 
-    @property
-    def address(self) -> str:
-        return f"{self.type}.{self.name}"
+    def __post_init__(self) -> None:
+        if not self.address:
+            object.__setattr__(self, "address", f"{self.type}.{self.name}")
 
     def evidence(self, fact: str | None = None, detail: str | None = None) -> Evidence:
         return Evidence(
@@ -50,53 +51,3 @@ class Block:
             fact=fact,
             detail=detail,
         )
-
-
-def _items(section: object) -> Iterable[Mapping[str, Any]]:
-    if isinstance(section, list):
-        yield from (s for s in section if isinstance(s, Mapping))
-    elif isinstance(section, Mapping):
-        yield section
-
-
-def module_scope(files: Iterable[Parsed], overrides: Mapping[str, Any] | None = None) -> Scope:
-    """Variable defaults (then `overrides`, from tfvars) and locals of one module."""
-    variables: dict[str, Any] = {}
-    locals_: dict[str, Any] = {}
-    for parsed in files:
-        doc = parsed.document or {}
-        for item in _items(doc.get("variable")):
-            for name, body in item.items():
-                if isinstance(body, Mapping) and "default" in body:
-                    variables[name] = body["default"]
-        for item in _items(doc.get("locals")):
-            for name, value in item.items():
-                if not name.startswith("__"):
-                    locals_[name] = value
-    variables.update(overrides or {})
-    return Scope(variables, locals_)
-
-
-def resource_blocks(files: Iterable[Parsed], scope: Scope) -> list[Block]:
-    """Every managed resource block of the module, in file order."""
-    out: list[Block] = []
-    for parsed in files:
-        doc = parsed.document or {}
-        for item in _items(doc.get("resource")):
-            for rtype, named in item.items():
-                if not isinstance(named, Mapping):
-                    continue
-                for name, body in named.items():
-                    if not isinstance(body, Mapping):
-                        continue
-                    out.append(
-                        Block(
-                            type=rtype,
-                            name=name,
-                            body=scope.resolve(dict(body)),
-                            file=parsed.rel,
-                            line=meta_line(body),
-                            end_line=meta_line(body, "__end_line__"),
-                        )
-                    )
-    return out

@@ -1,18 +1,20 @@
-"""The Terraform collector: .tf files under a root to one Fragment per module directory."""
+"""The Terraform collector: root modules under a path, evaluated, to one Fragment each."""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import hcl2.api
+
 from collectors.aws.mapping import to_fragment
-from collectors.terraform.blocks import module_scope, resource_blocks
 from collectors.terraform.inventory import SUPPORTED, build_inventory
+from collectors.terraform.modules import ModuleInstance, Resolver, root_inputs
 from collectors.terraform.parse import Parsed, parse_files
-from collectors.terraform.values import Scope
 from scanner.model import Diagnostic, Fragment
 
 log = logging.getLogger(__name__)
@@ -28,45 +30,70 @@ def _is_auto_tfvars(rel: str) -> bool:
     return name == "terraform.tfvars" or name.endswith(".auto.tfvars")
 
 
+def _rel(root: Path, path: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
 class TerraformCollector:
-    """Reads HCL Terraform: every module directory becomes one scope of AWS records."""
+    """Reads HCL Terraform: every root module becomes one scope of AWS records.
+
+    A directory is a root unless another scanned directory calls it as a local module;
+    modules are read through their callers, with the callers' inputs.
+    """
 
     name = "terraform"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, var_files: Sequence[Path] = ()) -> None:
         self.workers = workers
+        self.var_files = tuple(var_files)
 
     def collect(self, root: Path, files: Sequence[Path]) -> Fragment:
         hcl = [f for f in files if f.suffix in (".tf", ".tfvars")]
         hcl_set = set(hcl)
         other = [f for f in files if f not in hcl_set]
-        parsed = parse_files(root, hcl, self.workers)
         diagnostics = [
             Diagnostic(
                 "warning",
-                f.relative_to(root).as_posix(),
+                _rel(root, f),
                 "JSON Terraform (.tf.json, plan or state) is not read yet; skipped",
             )
             for f in other
         ]
         by_dir: dict[str, list[Parsed]] = defaultdict(list)
-        for p in parsed:
+        for p in parse_files(root, hcl, self.workers):
             if p.error is not None:
                 diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
-                continue
-            by_dir[_dir_of(p.rel)].append(p)
+            else:
+                by_dir[_dir_of(p.rel)].append(p)
 
-        fragments = [Fragment(diagnostics=tuple(diagnostics))]
+        loader = _Loader(root, by_dir, self.workers, diagnostics)
+        resolver = Resolver(loader.load_dir, loader.read_text)
+        called = _called_dirs(by_dir, resolver)
+        fragments = []
         for directory in sorted(by_dir):
-            fragments.append(self._module(directory, by_dir[directory]))
-        return Fragment.combine(fragments)
+            tf = [p for p in by_dir[directory] if p.rel.endswith(".tf")]
+            if not tf or directory in called:
+                continue
+            tfvars = [p for p in by_dir[directory] if p.rel.endswith(".tfvars")]
+            variables = self._tfvars(root, tfvars, diagnostics)
+            fragments.append(self._root(directory, tf, variables, resolver, diagnostics))
+        inputs = tuple(sorted(loader.read))
+        return Fragment.combine(
+            [*fragments, Fragment(diagnostics=tuple(diagnostics), inputs=inputs)]
+        )
 
-    def _module(self, directory: str, parsed: list[Parsed]) -> Fragment:
-        tf = [p for p in parsed if p.rel.endswith(".tf")]
-        tfvars = [p for p in parsed if p.rel.endswith(".tfvars")]
-        diagnostics: list[Diagnostic] = []
-        scope = _scope(tf, tfvars, diagnostics)
-        blocks = resource_blocks(tf, scope)
+    def _root(
+        self,
+        directory: str,
+        tf: list[Parsed],
+        variables: Mapping[str, Any],
+        resolver: Resolver,
+        diagnostics: list[Diagnostic],
+    ) -> Fragment:
+        module = ModuleInstance(
+            directory, tf, "", "", None, root_inputs(variables), resolver, diagnostics
+        )
+        blocks = list(module.blocks())
         skipped = Counter(b.type for b in blocks if b.type not in SUPPORTED)
         if skipped:
             kinds = ", ".join(f"{t} ({n})" for t, n in sorted(skipped.items()))
@@ -78,29 +105,97 @@ class TerraformCollector:
                 )
             )
         inventory = build_inventory(blocks, scope=directory)
-        fragment = to_fragment(
+        return to_fragment(
             inventory, prefix=f"tf:{directory}//", scope_name=f"AWS account ({directory})"
         )
-        return Fragment(
-            elements=fragment.elements,
-            flows=fragment.flows,
-            boundaries=fragment.boundaries,
-            diagnostics=tuple(diagnostics),
-            inputs=tuple(p.rel for p in parsed),
+
+    def _tfvars(
+        self, root: Path, tfvars: list[Parsed], diagnostics: list[Diagnostic]
+    ) -> dict[str, Any]:
+        """terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, later winning."""
+        auto = sorted(
+            (p for p in tfvars if _is_auto_tfvars(p.rel)),
+            key=lambda p: (not p.rel.endswith("terraform.tfvars"), p.rel),
         )
+        for p in tfvars:
+            if not _is_auto_tfvars(p.rel) and Path(root / p.rel) not in self.var_files:
+                diagnostics.append(
+                    Diagnostic("info", p.rel, "not loaded automatically; pass it with --var-file")
+                )
+        values: dict[str, Any] = {}
+        for p in auto:
+            values.update({k: v for k, v in (p.document or {}).items() if not k.startswith("__")})
+        for path in self.var_files:
+            values.update(_read_var_file(root, path, diagnostics))
+        return values
 
 
-def _scope(tf: list[Parsed], tfvars: list[Parsed], diagnostics: list[Diagnostic]) -> Scope:
-    """Apply terraform.tfvars and *.auto.tfvars, as `terraform plan` does by default."""
-    auto = sorted((p for p in tfvars if _is_auto_tfvars(p.rel)), key=lambda p: p.rel)
-    for p in tfvars:
-        if not _is_auto_tfvars(p.rel):
-            diagnostics.append(
-                Diagnostic("info", p.rel, "variable file is not loaded automatically; not applied")
-            )
-    overrides: dict[str, Any] = {}
-    # terraform.tfvars first, then *.auto.tfvars in lexical order (later wins).
-    for p in sorted(auto, key=lambda p: (not p.rel.endswith("terraform.tfvars"), p.rel)):
-        doc: Mapping[str, Any] = p.document or {}
-        overrides.update({k: v for k, v in doc.items() if not k.startswith("__")})
-    return module_scope(tf, overrides)
+def _read_var_file(root: Path, path: Path, diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    rel = _rel(root, path)
+    try:
+        doc = hcl2.api.loads(path.read_text("utf-8") + "\n", with_meta=False)
+    except OSError as e:
+        diagnostics.append(Diagnostic("error", rel, f"cannot read variable file: {e.strerror}"))
+        return {}
+    except Exception as e:
+        diagnostics.append(Diagnostic("error", rel, f"variable file is not valid HCL: {e}"))
+        return {}
+    return {k: v for k, v in doc.items() if not k.startswith("__")}
+
+
+class _Loader:
+    """Parsed module directories: those found by discovery, and others read on demand."""
+
+    def __init__(
+        self,
+        root: Path,
+        by_dir: dict[str, list[Parsed]],
+        workers: int | None,
+        diagnostics: list[Diagnostic],
+    ) -> None:
+        self.root = root
+        self.by_dir = by_dir
+        self.workers = workers
+        self.diagnostics = diagnostics
+        self.read: set[str] = {p.rel for docs in by_dir.values() for p in docs}
+
+    def load_dir(self, directory: str) -> list[Parsed]:
+        if directory not in self.by_dir:
+            path = self.root / directory
+            files = sorted(path.glob("*.tf")) if path.is_dir() else []
+            parsed = parse_files(self.root, files, self.workers) if files else []
+            for p in parsed:
+                if p.error is not None:
+                    self.diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
+            self.by_dir[directory] = [p for p in parsed if p.error is None]
+            self.read.update(p.rel for p in self.by_dir[directory])
+        return [p for p in self.by_dir[directory] if p.rel.endswith(".tf")]
+
+    def read_text(self, rel: str) -> str | None:
+        try:
+            return (self.root / rel).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+def _called_dirs(by_dir: dict[str, list[Parsed]], resolver: Resolver) -> set[str]:
+    """Directories some scanned module calls as a local module (so they are not roots)."""
+    called: set[str] = set()
+    for directory, docs in by_dir.items():
+        for parsed in docs:
+            for item in _module_items(parsed.document):
+                source = item.get("source")
+                if isinstance(source, str) and source.startswith(("./", "../")):
+                    target = resolver.source_dir(directory, directory, "", source)
+                    if target is not None and target != directory:
+                        called.add(target)
+    return called
+
+
+def _module_items(doc: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    out: list[Mapping[str, Any]] = []
+    section = (doc or {}).get("module")
+    for item in section if isinstance(section, list) else []:
+        if isinstance(item, Mapping):
+            out.extend(body for body in item.values() if isinstance(body, Mapping))
+    return out

@@ -38,6 +38,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
     "aws_s3_bucket": ("buckets", svc.bucket),
     "aws_s3_bucket_acl": ("bucket_acls", svc.bucket_acl),
     "aws_s3_bucket_policy": ("bucket_policies", svc.bucket_policy),
+    "aws_s3_bucket_ownership_controls": ("ownership_controls", svc.ownership_controls),
     "aws_api_gateway_rest_api": ("rest_apis", api.rest_api),
     "aws_api_gateway_stage": ("api_stages", api.rest_stage),
     "aws_api_gateway_method": ("api_methods", api.method),
@@ -78,7 +79,8 @@ def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
         simple = _SIMPLE.get(b.type)
         if simple is not None:
             field, build = simple
-            out[field].append(build(b))
+            record = build(b)
+            out[field].append(replace(record, conditional=True) if b.conditional else record)
         elif b.type == "aws_route_table":
             tables.append(net.route_table(b))
         elif b.type == "aws_default_route_table":

@@ -48,12 +48,32 @@ def _parse_text(text: str) -> tuple[dict[str, Any] | None, str | None, int | Non
     try:
         doc: dict[str, Any] = hcl2.api.loads(text, with_meta=True)
     except UnexpectedInput as e:
-        line = getattr(e, "line", None)
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return None, f"HCL syntax error: {first}", line if isinstance(line, int) else None
+        # Name the token's kind, never its text: it may be a secret.
+        line, column = getattr(e, "line", None), getattr(e, "column", None)
+        token = getattr(e, "token", None)
+        what = f"unexpected {token.type}" if token is not None else "unexpected character"
+        where = f" at column {column}" if isinstance(column, int) else ""
+        return None, f"HCL syntax error: {what}{where}", line if isinstance(line, int) else None
     except Exception as e:  # python-hcl2 raises assorted errors on odd input
-        return None, f"HCL parse error: {type(e).__name__}: {e}", None
+        return None, f"HCL parse error: {_reason(e)}", _error_line(e)
     return doc, None, None
+
+
+def _reason(e: Exception) -> str:
+    """A short reason without input values: python-hcl2's own messages name attributes."""
+    inner = getattr(e, "orig_exc", None)
+    text = str(inner) if inner is not None else ""
+    if text.endswith("already defined"):
+        return f"attribute {text.split()[0]!r} is defined twice in one block"
+    return type(inner or e).__name__
+
+
+def _error_line(e: Exception) -> int | None:
+    """The line of the tree node a transformer error happened on, when lark says."""
+    node = getattr(e, "obj", None)
+    meta = getattr(node, "meta", None)
+    line = getattr(meta, "line", None)
+    return line if isinstance(line, int) else None
 
 
 def _parse_one(args: tuple[str, bytes]) -> tuple[dict[str, Any] | None, str | None, int | None]:

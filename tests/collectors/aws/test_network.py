@@ -17,6 +17,7 @@ from collectors.aws.network import (
 )
 from collectors.terraform import aws_network as tf
 from collectors.terraform.blocks import Block
+from collectors.terraform.evaluate import Env, Ref, Unknown, evaluate_value
 from scanner.model import Evidence
 
 
@@ -298,18 +299,41 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, ln in enumerate(text.splitlines(), 1) if needle in ln)
 
 
+# Every resource reads as itself; no variable is set, so `var.igw_id` stays unknown.
+TF_ENV = Env(
+    variables={},
+    locals_={},
+    resource=lambda rtype, name: Ref(f"{rtype}.{name}"),
+    module=lambda name: Unknown(),
+)
+
+
 def tf_blocks(text: str) -> list[Block]:
+    """Blocks as the collector builds them: bodies evaluated, not raw python-hcl2 text."""
     doc = hcl2.api.loads(text, with_meta=True)
     out: list[Block] = []
     for item in doc["resource"]:
         for rtype, named in item.items():
-            for name, body in named.items():
+            for name, raw in named.items():
+                body = evaluate_value(raw, TF_ENV)
                 out.append(
                     Block(
                         type=rtype, name=name, body=body, file="net.tf", line=body["__start_line__"]
                     )
                 )
     return out
+
+
+def test_terraform_bodies_are_evaluated_before_records_are_built() -> None:
+    bodies = {(b.type, b.name): b.body for b in tf_blocks(GATEWAYS_TF)}
+    routes = {
+        name: bodies[("aws_route_table", name)]["route"][0]
+        for name in ("public", "from_var", "conditional", "nat")
+    }
+    assert routes["public"]["gateway_id"] == Ref("aws_internet_gateway.gw", "id")
+    assert routes["from_var"]["gateway_id"] == Unknown()
+    assert routes["conditional"]["gateway_id"] == Unknown(frozenset({"aws_internet_gateway.gw"}))
+    assert routes["nat"]["nat_gateway_id"] == Ref("aws_nat_gateway.nat", "id")
 
 
 def tf_inventory(text: str) -> r.Inventory:

@@ -1,4 +1,9 @@
-"""Tests for collectors.terraform.values, fed with what python-hcl2 7.3.1 really produces."""
+"""Tests for collectors.terraform.values, fed with evaluated values.
+
+Inputs are real HCL parsed by python-hcl2 7.3.1 and evaluated by the collector's
+evaluator, so the accessors see exactly what the record builders see: plain data,
+`Ref`s for resources and `Unknown`s for what the files do not determine.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,30 @@ import hcl2.api
 import pytest
 
 from collectors.terraform import values as v
+from collectors.terraform.evaluate import HOLE, Env, Ref, Unknown, evaluate_value
+
+# Resources with `count = 2` and `for_each = toset(["x", "y"])`; every other resource is single.
+COUNTED = {"aws_subnet.many": 2}
+EACH = {"aws_subnet.each": ("x", "y")}
+
+
+def resource(rtype: str, name: str) -> Any:
+    address = f"{rtype}.{name}"
+    if address in COUNTED:
+        return [Ref(f"{address}[{i}]") for i in range(COUNTED[address])]
+    if address in EACH:
+        return {key: Ref(f'{address}["{key}"]') for key in EACH[address]}
+    return Ref(address)
+
+
+def env() -> Env:
+    """Only `var.env` is known; every module output is unknown."""
+    return Env(
+        variables={"env": "prod"},
+        locals_={},
+        resource=resource,
+        module=lambda name: Unknown(),
+    )
 
 
 def hcl(expr: str) -> Any:
@@ -16,32 +45,19 @@ def hcl(expr: str) -> Any:
     return doc["locals"][0]["x"]
 
 
+def value(expr: str) -> Any:
+    """`expr` as the record builders see it: parsed by python-hcl2, then evaluated."""
+    return evaluate_value(hcl(expr), env())
+
+
 def body(text: str) -> dict[str, Any]:
-    """The body of the single `resource "aws_thing" "t"` block in `text`."""
+    """The evaluated body of the single `resource "aws_thing" "t"` block in `text`."""
     doc = hcl2.api.loads(f'resource "aws_thing" "t" {{\n{text}\n}}\n', with_meta=True)
-    result: dict[str, Any] = doc["resource"][0]["aws_thing"]["t"]
+    result: dict[str, Any] = evaluate_value(doc["resource"][0]["aws_thing"]["t"], env())
     return result
 
 
-def scope(text: str) -> v.Scope:
-    """A Scope built from the variable defaults and locals of real HCL `text`."""
-    doc = hcl2.api.loads(text, with_meta=True)
-    variables = {
-        name: b["default"]
-        for item in doc.get("variable", [])
-        for name, b in item.items()
-        if "default" in b
-    }
-    locals_ = {
-        k: val
-        for item in doc.get("locals", [])
-        for k, val in item.items()
-        if not k.startswith("__")
-    }
-    return v.Scope(variables, locals_)
-
-
-# --- what python-hcl2 produces (so the inputs below are honest) ---------------------------
+# --- what the accessors are given (so the inputs below are honest) ------------------------
 
 
 def test_hcl2_renders_references_as_interpolations() -> None:
@@ -57,6 +73,29 @@ def test_hcl2_renders_references_as_interpolations() -> None:
     assert hcl("443") == 443
 
 
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("aws_vpc.main.id", Ref("aws_vpc.main", "id")),
+        ("aws_vpc.main", Ref("aws_vpc.main")),
+        ("aws_subnet.many[1].id", Ref("aws_subnet.many[1]", "id")),
+        ('aws_subnet.each["y"].arn', Ref('aws_subnet.each["y"]', "arn")),
+        (
+            "aws_subnet.many[*].id",
+            [Ref("aws_subnet.many[0]", "id"), Ref("aws_subnet.many[1]", "id")],
+        ),
+        ("var.missing", Unknown()),
+        ("data.aws_vpc.default.id", Unknown()),
+        ("module.net.vpc_id", Unknown()),
+        ("var.on ? aws_vpc.a.id : aws_vpc.b.id", Unknown(frozenset({"aws_vpc.a", "aws_vpc.b"}))),
+        ('"${aws_vpc.main.id}-x"', Unknown(frozenset({"aws_vpc.main"}), f"{HOLE}-x")),
+        ('"${var.env}-x"', "prod-x"),
+    ],
+)
+def test_evaluated_values(expr: str, expected: Any) -> None:
+    assert value(expr) == expected
+
+
 # --- ref -----------------------------------------------------------------------------------
 
 
@@ -66,15 +105,21 @@ def test_hcl2_renders_references_as_interpolations() -> None:
         ("aws_vpc.main.id", "aws_vpc.main"),
         ("aws_vpc.main", "aws_vpc.main"),
         ("aws_lb.web.arn", "aws_lb.web"),
-        ("aws_subnet.a[0].id", "aws_subnet.a"),
-        ('aws_subnet.a["x"].id', "aws_subnet.a"),
-        ("aws_subnet.b[*].id", "aws_subnet.b"),
+        # Instances of counted / for_each resources are addressed as Terraform does.
+        ("aws_subnet.many[0].id", "aws_subnet.many[0]"),
+        ('aws_subnet.each["x"].id', 'aws_subnet.each["x"]'),
+        ("aws_subnet.each.y.id", 'aws_subnet.each["y"]'),
+        # A splat is a list: `refs` reads it, `ref` does not.
+        ("aws_subnet.many[*].id", None),
+        ("aws_subnet.many[5].id", None),  # no such instance
         ('"vpc-0abc"', "vpc-0abc"),
         ("var.vpc_id", None),
         ("local.vpc_id", None),
         ("data.aws_vpc.default.id", None),
         ("module.net.vpc_id", None),
         ("var.on ? aws_vpc.a.id : aws_vpc.b.id", None),
+        # A condition the files decide picks its branch.
+        ('var.env == "prod" ? aws_vpc.a.id : aws_vpc.b.id', "aws_vpc.a"),
         ("coalesce(aws_vpc.a.id, aws_vpc.b.id)", None),
         ('"${aws_vpc.main.id}-x"', None),
         ("1", None),
@@ -83,7 +128,7 @@ def test_hcl2_renders_references_as_interpolations() -> None:
     ],
 )
 def test_ref(expr: str, expected: str | None) -> None:
-    assert v.ref(hcl(expr)) == expected
+    assert v.ref(value(expr)) == expected
 
 
 def test_ref_of_none_is_none() -> None:
@@ -106,10 +151,20 @@ def test_ref_of_none_is_none() -> None:
         # Duplicates collapse, first occurrence wins the order.
         ("[aws_subnet.b.id, aws_subnet.a.id, aws_subnet.b.id]", ("aws_subnet.b", "aws_subnet.a")),
         ("aws_subnet.a.id", ("aws_subnet.a",)),
-        ("aws_subnet.all[*].id", ("aws_subnet.all",)),
-        ("concat([aws_subnet.a.id], [aws_subnet.b.id])", ("aws_subnet.a", "aws_subnet.b")),
+        # Splats and for expressions give every instance.
+        ("aws_subnet.many[*].id", ("aws_subnet.many[0]", "aws_subnet.many[1]")),
+        ("aws_subnet.many.*.id", ("aws_subnet.many[0]", "aws_subnet.many[1]")),
+        ("aws_subnet.many", ("aws_subnet.many[0]", "aws_subnet.many[1]")),
+        ("[for s in aws_subnet.many : s.id]", ("aws_subnet.many[0]", "aws_subnet.many[1]")),
+        # Functions that only move references around keep them, in order.
+        ("concat([aws_subnet.b.id], [aws_subnet.a.id])", ("aws_subnet.b", "aws_subnet.a")),
+        ("values(aws_subnet.each)", ('aws_subnet.each["x"]', 'aws_subnet.each["y"]')),
+        # An Unknown gives the resources it depends on, sorted.
+        ("concat([aws_subnet.b.id, aws_subnet.a.id], var.more)", ("aws_subnet.a", "aws_subnet.b")),
+        ("var.on ? aws_subnet.b.id : aws_subnet.a.id", ("aws_subnet.a", "aws_subnet.b")),
+        # python-hcl2 renders tuples inside a conditional as Python reprs: still read.
         (
-            "var.on ? [aws_subnet.a.id] : [aws_subnet.b.id, aws_subnet.a.id]",
+            "var.on ? [aws_subnet.b.id] : [aws_subnet.b.id, aws_subnet.a.id]",
             ("aws_subnet.a", "aws_subnet.b"),
         ),
         ("var.subnet_ids", ()),
@@ -119,7 +174,7 @@ def test_ref_of_none_is_none() -> None:
     ],
 )
 def test_refs(expr: str, expected: tuple[str, ...]) -> None:
-    assert v.refs(hcl(expr)) == expected
+    assert v.refs(value(expr)) == expected
 
 
 # --- refs_in -------------------------------------------------------------------------------
@@ -132,31 +187,41 @@ def test_refs_in_walks_nested_values_and_skips_metadata() -> None:
   name   = "web"
   note   = "see aws_vpc.other in the docs"
   policy = "${aws_s3_bucket.logs.arn}/*"
-  ids    = [aws_subnet.a[0].id, data.aws_subnet.x.id, module.m.aws_subnet_id]
+  ids    = [aws_subnet.many[0].id, data.aws_subnet.x.id, module.m.aws_subnet_id]
   tags   = { Owner = aws_iam_role.r.name }
   whole  = aws_lb.web
+  either = var.on ? aws_vpc.y.id : aws_vpc.x.id
   ingress {
     security_groups = [aws_security_group.peer.id]
   }
 """
     )
     # The nested block carries __start_line__/__end_line__ ints: must be ignored silently.
-    assert b["ingress"][0]["__start_line__"] == 10
+    assert b["ingress"][0]["__start_line__"] == 11
     assert list(v.refs_in(b)) == [
         ("aws_vpc.main", "id"),
-        ("aws_s3_bucket.logs", "arn"),
-        ("aws_subnet.a", "id"),
+        ("aws_s3_bucket.logs", None),  # inside an Unknown: the attribute is not kept
+        ("aws_subnet.many[0]", "id"),
         ("aws_iam_role.r", "name"),
         ("aws_lb.web", None),
+        ("aws_vpc.x", None),
+        ("aws_vpc.y", None),
         ("aws_security_group.peer", "id"),
     ]
+
+
+def test_refs_in_an_unknown_walks_its_partial_value() -> None:
+    policy = value("jsonencode([aws_vpc.a.arn])")
+    assert policy == Unknown(frozenset({"aws_vpc.a"}), [Ref("aws_vpc.a", "arn")])
+    assert list(v.refs_in(policy)) == [("aws_vpc.a", None), ("aws_vpc.a", "arn")]
 
 
 def test_refs_in_literal_and_scalars_have_no_refs() -> None:
     assert list(v.refs_in("aws_vpc.main.id")) == []  # a literal string, not an expression
     assert list(v.refs_in(5)) == []
     assert list(v.refs_in(None)) == []
-    assert list(v.refs_in({"__start_line__": "${aws_vpc.x.id}"})) == []
+    assert list(v.refs_in(Unknown())) == []
+    assert list(v.refs_in({"__start_line__": Ref("aws_vpc.x", "id")})) == []
 
 
 # --- is_complete ---------------------------------------------------------------------------
@@ -170,13 +235,15 @@ def test_refs_in_literal_and_scalars_have_no_refs() -> None:
         ("[aws_subnet.a.id, var.other]", False),
         ("[]", True),
         ("aws_subnet.a.id", True),
+        ("aws_subnet.many[*].id", True),
         ("var.subnet_ids", False),
-        ("concat([aws_subnet.a.id], [aws_subnet.b.id])", False),
+        ("concat([aws_subnet.a.id], [aws_subnet.b.id])", True),
+        ("concat([aws_subnet.a.id], var.more)", False),
         ("1", False),
     ],
 )
 def test_is_complete(expr: str, expected: bool) -> None:
-    assert v.is_complete(hcl(expr)) is expected
+    assert v.is_complete(value(expr)) is expected
 
 
 # --- string, boolean, integer, strings -----------------------------------------------------
@@ -189,12 +256,15 @@ def test_is_complete(expr: str, expected: bool) -> None:
         ('""', ""),
         ("var.cidr", None),
         ('"${var.prefix}-web"', None),
+        ('"${var.env}-web"', "prod-web"),
+        ('upper("${var.env}")', "PROD"),
+        ("aws_vpc.main.id", None),
         ("16", None),
         ("true", None),
     ],
 )
 def test_string(expr: str, expected: str | None) -> None:
-    assert v.string(hcl(expr)) == expected
+    assert v.string(value(expr)) == expected
 
 
 @pytest.mark.parametrize(
@@ -209,11 +279,13 @@ def test_string(expr: str, expected: str | None) -> None:
         ("1", None),
         ("0", None),
         ("var.enabled", None),
+        ('var.env == "prod"', True),
+        ('var.env != "prod"', False),
         ("null", None),
     ],
 )
 def test_boolean(expr: str, expected: bool | None) -> None:
-    assert v.boolean(hcl(expr)) is expected
+    assert v.boolean(value(expr)) is expected
 
 
 @pytest.mark.parametrize(
@@ -226,6 +298,7 @@ def test_boolean(expr: str, expected: bool | None) -> None:
         ('"-1"', -1),
         ("3.0", 3),
         ("3.5", None),
+        ("2 * 40", 80),
         ("true", None),
         ("false", None),
         ("var.port", None),
@@ -235,14 +308,14 @@ def test_boolean(expr: str, expected: bool | None) -> None:
     ],
 )
 def test_integer(expr: str, expected: int | None) -> None:
-    result = v.integer(hcl(expr))
+    result = v.integer(value(expr))
     assert result == expected
     assert type(result) is type(expected)
 
 
 @pytest.mark.parametrize("text", ['"--5"', '"\u00b2"'])
 def test_integer_of_unreadable_digit_string_is_none(text: str) -> None:
-    assert v.integer(hcl(text)) is None
+    assert v.integer(value(text)) is None
 
 
 @pytest.mark.parametrize(
@@ -251,6 +324,7 @@ def test_integer_of_unreadable_digit_string_is_none(text: str) -> None:
         ('["10.0.0.0/8", "192.168.0.0/16"]', ("10.0.0.0/8", "192.168.0.0/16")),
         ('"0.0.0.0/0"', ("0.0.0.0/0",)),
         ("[]", ()),
+        ('["${var.env}-a", "b"]', ("prod-a", "b")),
         ('["10.0.0.0/8", var.extra]', None),
         ('["10.0.0.0/8", 5]', None),
         ("var.cidrs", None),
@@ -258,7 +332,7 @@ def test_integer_of_unreadable_digit_string_is_none(text: str) -> None:
     ],
 )
 def test_strings(expr: str, expected: tuple[str, ...] | None) -> None:
-    assert v.strings(hcl(expr)) == expected
+    assert v.strings(value(expr)) == expected
 
 
 # --- json_document -------------------------------------------------------------------------
@@ -279,16 +353,20 @@ _POLICY_ATTR = """
 
 
 def test_json_document_of_jsonencode_with_bare_references() -> None:
+    # python-hcl2 renders `AWS = aws_iam_role.reader.arn` as "${aws_iam_role.reader.arn}":
+    # a template that is one interpolation is the value itself, here the Ref.
     value = body(_POLICY_ATTR)["policy"]
-    assert value.startswith("${jsonencode(")
     assert v.json_document(value) == {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": "${aws_iam_role.reader.arn}"},
+                "Principal": {"AWS": Ref("aws_iam_role.reader", "arn")},
                 "Action": ["s3:GetObject"],
-                "Resource": ["${aws_s3_bucket.b.arn}", "${aws_s3_bucket.b.arn}/*"],
+                "Resource": [
+                    Ref("aws_s3_bucket.b", "arn"),
+                    Unknown(frozenset({"aws_s3_bucket.b"}), f"{HOLE}/*"),
+                ],
                 "Condition": {
                     "Bool": {"aws:SecureTransport": True},
                     "NumericLessThan": {"s3:max-keys": 10},
@@ -299,24 +377,50 @@ def test_json_document_of_jsonencode_with_bare_references() -> None:
     }
 
 
+def test_json_document_of_jsonencode_keeps_references_as_leaves() -> None:
+    doc = v.json_document(
+        value('jsonencode({ Version = "2012-10-17", Resource = [aws_s3_bucket.b.arn] })')
+    )
+    assert doc == {"Version": "2012-10-17", "Resource": [Ref("aws_s3_bucket.b", "arn")]}
+    assert v.json_document(value("jsonencode([aws_s3_bucket.b.arn])")) == [
+        Ref("aws_s3_bucket.b", "arn")
+    ]
+
+
 def test_json_document_of_jsonencode_with_calls_and_interpolation() -> None:
-    value = hcl('jsonencode({ A = lower(aws_s3_bucket.b.id), B = "${var.env}-x", C = local.arn })')
-    assert v.json_document(value) == {
-        "A": "${lower(aws_s3_bucket.b.id)}",
-        "B": "${var.env}-x",
-        "C": "${local.arn}",
+    doc = v.json_document(
+        value(
+            'jsonencode({ A = "arn:${lower(aws_s3_bucket.b.id)}", B = "${var.env}-x", '
+            'C = "${local.arn}/*", D = ["s3:GetObject"], E = { F = 1 }, '
+            "G = lower(aws_s3_bucket.b.id), H = local.arn })"
+        )
+    )
+    assert doc == {
+        "A": Unknown(frozenset({"aws_s3_bucket.b"}), f"arn:{HOLE}"),
+        "B": "prod-x",
+        "C": Unknown(frozenset(), f"{HOLE}/*"),
+        "D": ["s3:GetObject"],
+        "E": {"F": 1},
+        "G": Unknown(frozenset({"aws_s3_bucket.b"})),
+        "H": Unknown(),
     }
 
 
 def test_json_document_of_jsonencode_with_quoted_arguments_keeps_the_document() -> None:
-    value = hcl('jsonencode({ Effect = "Allow", Resource = format("%s/*", aws_s3_bucket.b.arn) })')
-    doc = v.json_document(value)
-    assert isinstance(doc, dict)
-    assert doc["Effect"] == "Allow"
+    doc = v.json_document(
+        value('jsonencode({ Effect = "Allow", Resource = format("%s/*", aws_s3_bucket.b.arn) })')
+    )
+    assert doc == {"Effect": "Allow", "Resource": Unknown(frozenset({"aws_s3_bucket.b"}))}
 
 
-def test_json_document_of_heredoc() -> None:
-    value = body(
+def test_json_document_of_known_jsonencode() -> None:
+    policy = value('jsonencode({ Version = "2012-10-17", Action = ["s3:GetObject"] })')
+    assert policy == '{"Version":"2012-10-17","Action":["s3:GetObject"]}'
+    assert v.json_document(policy) == {"Version": "2012-10-17", "Action": ["s3:GetObject"]}
+
+
+def test_json_document_of_heredoc_holds_a_placeholder_for_the_unknown_part() -> None:
+    policy = body(
         """
   policy = <<-EOT
     {
@@ -326,14 +430,27 @@ def test_json_document_of_heredoc() -> None:
   EOT
 """
     )["policy"]
-    assert v.json_document(value) == {
+    assert isinstance(policy, Unknown)
+    assert policy.refs == frozenset({"aws_s3_bucket.b"})
+    assert v.json_document(policy) == {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "${aws_s3_bucket.b.arn}"}],
+        "Statement": [{"Effect": "Deny", "Action": "*", "Resource": HOLE}],
     }
 
 
+def test_json_document_of_heredoc_with_known_interpolation() -> None:
+    policy = body(
+        """
+  policy = <<-EOT
+    {"Sid": "${var.env}-read", "Resource": "arn:aws:s3:::${var.env}-logs/*"}
+  EOT
+"""
+    )["policy"]
+    assert v.json_document(policy) == {"Sid": "prod-read", "Resource": "arn:aws:s3:::prod-logs/*"}
+
+
 def test_json_document_of_quoted_json_string() -> None:
-    assert v.json_document(hcl(r'"{\"Version\": \"2012-10-17\"}"')) == {"Version": "2012-10-17"}
+    assert v.json_document(value(r'"{\"Version\": \"2012-10-17\"}"')) == {"Version": "2012-10-17"}
 
 
 @pytest.mark.parametrize(
@@ -346,144 +463,24 @@ def test_json_document_of_quoted_json_string() -> None:
     ],
 )
 def test_json_document_of_whole_expression_is_none(expr: str) -> None:
-    assert v.json_document(hcl(expr)) is None
+    assert v.json_document(value(expr)) is None
 
 
 def test_json_document_of_non_string_values() -> None:
     assert v.json_document({"Version": "2012-10-17"}) == {"Version": "2012-10-17"}
+    assert v.json_document([{"Effect": "Allow"}]) == [{"Effect": "Allow"}]
     assert v.json_document(None) is None
     assert v.json_document(5) is None
-
-
-def test_json_document_of_text_that_is_not_json_is_none() -> None:
-    assert v.json_document(body("  policy = <<EOT\nnot json\nEOT")["policy"]) is None
-
-
-# --- Scope.resolve -------------------------------------------------------------------------
-
-_MODULE = """
-variable "env" {
-  default = "prod"
-}
-variable "enabled" {
-  default = true
-}
-variable "debug" {
-  default = false
-}
-variable "cidrs" {
-  default = ["10.0.0.0/16", "10.1.0.0/16"]
-}
-variable "port" {
-  default = 443
-}
-variable "no_default" {}
-locals {
-  name     = "app-${var.env}"
-  same     = var.env
-  tags     = { Env = var.env, Team = "core" }
-  on       = var.enabled
-  cidrs    = var.cidrs
-  full     = "${local.name}.example.com"
-  listen   = "port-${var.port}"
-  flagtext = "debug=${var.debug}"
-  sg_id    = aws_security_group.web.id
-  cycle_a  = local.cycle_b
-  cycle_b  = local.cycle_a
-}
-"""
-
-
-@pytest.fixture
-def module_scope() -> v.Scope:
-    return scope(_MODULE)
+    assert v.json_document(Ref("aws_s3_bucket.b", "arn")) is None
 
 
 @pytest.mark.parametrize(
-    ("expr", "expected"),
+    "text",
     [
-        # Whole references keep the value's type.
-        ("var.env", "prod"),
-        ("var.enabled", True),
-        ("var.debug", False),
-        ("var.port", 443),
-        ("var.cidrs", ["10.0.0.0/16", "10.1.0.0/16"]),
-        # Locals that reference variables, and locals that reference locals.
-        ("local.name", "app-prod"),
-        ("local.same", "prod"),
-        ("local.on", True),
-        ("local.cidrs", ["10.0.0.0/16", "10.1.0.0/16"]),
-        ("local.full", "app-prod.example.com"),
-        ("local.tags", {"Env": "prod", "Team": "core"}),
-        # Interpolation inside strings: numbers and booleans as Terraform prints them.
-        ('"${var.env}-web"', "prod-web"),
-        ('"${var.env}-${local.name}"', "prod-app-prod"),
-        ("local.listen", "port-443"),
-        ("local.flagtext", "debug=false"),
-        # Unknown stays as written.
-        ("var.missing", "${var.missing}"),
-        ("var.no_default", "${var.no_default}"),
-        ("local.missing", "${local.missing}"),
-        ('"${var.env}-${var.missing}"', "prod-${var.missing}"),
-        ('"${var.cidrs}-x"', "${var.cidrs}-x"),  # a list cannot be interpolated
-        # A local whose value is itself an expression is not substituted.
-        ("local.sg_id", "${local.sg_id}"),
-        ("local.cycle_a", "${local.cycle_a}"),
-        ("upper(var.env)", "${upper(var.env)}"),
-        ('var.env == "prod" ? 1 : 2', '${var.env == "prod" ? 1 : 2}'),
-        ("var.cidrs[0]", "${var.cidrs[0]}"),
-        # Literals pass through.
-        ('"plain"', "plain"),
-        ("8080", 8080),
-        ("false", False),
+        "  policy = <<EOT\nnot json\nEOT",
+        "  policy = <<EOT\nnot json: ${aws_s3_bucket.b.arn}\nEOT",
+        '  policy = "5"',
     ],
 )
-def test_scope_resolve(module_scope: v.Scope, expr: str, expected: Any) -> None:
-    result = module_scope.resolve(hcl(expr))
-    assert result == expected
-    assert type(result) is type(expected)
-
-
-def test_scope_resolve_a_whole_resource_body(module_scope: v.Scope) -> None:
-    b = body(
-        """
-  name    = "${local.name}-sg"
-  vpc_id  = aws_vpc.main.id
-  enabled = var.enabled
-  ingress {
-    cidr_blocks = var.cidrs
-    from_port   = var.port
-    to_port     = var.unknown_port
-  }
-"""
-    )
-    assert module_scope.resolve(b) == {
-        "name": "app-prod-sg",
-        "vpc_id": "${aws_vpc.main.id}",
-        "enabled": True,
-        "ingress": [
-            {
-                "cidr_blocks": ["10.0.0.0/16", "10.1.0.0/16"],
-                "from_port": 443,
-                "to_port": "${var.unknown_port}",
-                "__start_line__": 6,
-                "__end_line__": 10,
-            }
-        ],
-        "__start_line__": 1,
-        "__end_line__": 12,
-    }
-
-
-def test_scope_resolved_values_feed_the_accessors(module_scope: v.Scope) -> None:
-    assert v.boolean(module_scope.resolve(hcl("var.enabled"))) is True
-    assert v.boolean(module_scope.resolve(hcl("var.missing"))) is None
-    assert v.integer(module_scope.resolve(hcl("var.port"))) == 443
-    assert v.strings(module_scope.resolve(hcl("local.cidrs"))) == ("10.0.0.0/16", "10.1.0.0/16")
-    assert v.string(module_scope.resolve(hcl('"${var.missing}-x"'))) is None
-
-
-def test_scope_resolve_leaves_escaped_interpolation_alone(module_scope: v.Scope) -> None:
-    value = hcl('"$${var.env}"')
-    assert value == "$${var.env}"
-    assert module_scope.resolve(value) == "$${var.env}"
+def test_json_document_of_text_that_is_not_a_json_document_is_none(text: str) -> None:
+    assert v.json_document(body(text)["policy"]) is None
