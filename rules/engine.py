@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from scanner.errors import RuleError
 from scanner.graph import DFDGraph
 from scanner.model import Confidence, Diagnostic, Evidence, Finding, Severity
 
@@ -51,10 +52,10 @@ class RuleMeta:
     def __post_init__(self) -> None:
         bad = [s for s in self.stride if s not in STRIDE or len(s) != 1]
         if bad:
-            raise ValueError(f"rule {self.id}: invalid STRIDE letters {bad}")
+            raise RuleError(f"rule {self.id}: invalid STRIDE letters {bad}")
         unknown = set(self.controls) - CONTROLS
         if unknown:
-            raise ValueError(f"rule {self.id}: unknown controls {sorted(unknown)}")
+            raise RuleError(f"rule {self.id}: unknown controls {sorted(unknown)}")
 
 
 @dataclass(frozen=True)

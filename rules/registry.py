@@ -6,6 +6,7 @@ from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
 from rules.transport import PlaintextInternetListener
+from scanner.errors import RuleError
 
 RULES: tuple[type[Rule], ...] = (
     DatastoreReachableFromInternet,
@@ -17,5 +18,5 @@ RULES: tuple[type[Rule], ...] = (
 def builtin_rules() -> list[Rule]:
     ids = [r.meta.id for r in RULES]
     if len(set(ids)) != len(ids):
-        raise RuntimeError(f"duplicate rule ids in the registry: {ids}")
+        raise RuleError(f"duplicate rule ids in the registry: {ids}")
     return [r() for r in RULES]

@@ -9,6 +9,7 @@ from typing import cast
 
 import yaml
 
+from scanner.errors import CatalogueError
 from scanner.model import Kind
 
 _KINDS = ("process", "datastore", "external")
@@ -37,10 +38,10 @@ def catalogue() -> dict[str, Technology]:
     for name, entry in raw.items():
         kind = entry["kind"]
         if kind not in _KINDS:
-            raise ValueError(f"catalogue.yaml: {name}: unknown kind {kind!r}")
+            raise CatalogueError(f"catalogue.yaml: {name}: unknown kind {kind!r}")
         unknown = set(entry) - {"kind", "description", *_FLAGS}
         if unknown:
-            raise ValueError(f"catalogue.yaml: {name}: unknown keys {sorted(unknown)}")
+            raise CatalogueError(f"catalogue.yaml: {name}: unknown keys {sorted(unknown)}")
         flags = {f: bool(entry.get(f, False)) for f in _FLAGS}
         out[name] = Technology(
             type=name, kind=cast(Kind, kind), description=entry.get("description", ""), **flags
@@ -53,4 +54,4 @@ def technology(type_: str) -> Technology:
     try:
         return catalogue()[type_]
     except KeyError:
-        raise KeyError(f"technology {type_!r} is not in the catalogue") from None
+        raise CatalogueError(f"technology {type_!r} is not in the catalogue") from None

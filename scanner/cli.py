@@ -64,7 +64,26 @@ def main(verbose: int) -> None:
     show_default=True,
     help="Exit 1 when a confirmed finding is at or above this severity.",
 )
-def scan(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Terraform variable file to apply (repeatable; later files win).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do not read or write the parse cache (~/.cache/tmscan).",
+)
+def scan(
+    path: Path,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    var_files: tuple[Path, ...],
+    no_cache: bool,
+) -> None:
     """Scan PATH (a directory or file: Terraform today) and report findings.
 
     \b
@@ -74,10 +93,12 @@ def scan(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
       2  usage error or fatal error
     """
     # Heavy imports (networkx, lark) only when scanning: --help/--version stay fast.
+    from scanner.pipeline import ScanOptions  # noqa: PLC0415
     from scanner.pipeline import scan as run_scan  # noqa: PLC0415
 
+    options = ScanOptions(tuple(p.resolve() for p in var_files), use_cache=not no_cache)
     try:
-        result = run_scan(path.resolve())
+        result = run_scan(path.resolve(), options=options)
     except Exception as e:  # fatal: report and exit 2 rather than a traceback
         click.echo(f"tmscan: fatal: {type(e).__name__}: {e}", err=True)
         logging.getLogger(__name__).debug("fatal error", exc_info=True)

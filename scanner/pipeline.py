@@ -26,9 +26,19 @@ class Collector(Protocol):
     def collect(self, root: Path, files: Sequence[Path]) -> Fragment: ...
 
 
-def default_collectors() -> dict[str, Collector]:
+@dataclass(frozen=True)
+class ScanOptions:
+    """What the user asked for beyond the path."""
+
+    var_files: tuple[Path, ...] = ()  # Terraform variable files, applied in order
+    use_cache: bool = True  # reuse parse results cached by content hash
+
+
+def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collector]:
     """Source kind -> collector. The explicit list of what tmscan reads."""
-    return {"terraform": TerraformCollector()}
+    return {
+        "terraform": TerraformCollector(var_files=options.var_files, use_cache=options.use_cache)
+    }
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,9 @@ def scan(
     root: Path,
     collectors: dict[str, Collector] | None = None,
     rules: Sequence[Rule] | None = None,
+    options: ScanOptions = ScanOptions(),
 ) -> ScanResult:
-    collectors = default_collectors() if collectors is None else collectors
+    collectors = default_collectors(options) if collectors is None else collectors
     found = discover(root)
     base = root if root.is_dir() else root.parent
     fragments = [Fragment(diagnostics=tuple(found.diagnostics))]

@@ -12,6 +12,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "fixtures" / "shop"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under fixtures/golden from the current output",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Never touch the user's ~/.cache from the suite.
     os.environ["TMSCAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="tmscan-test-cache-")

@@ -43,9 +43,15 @@ class TerraformCollector:
 
     name = "terraform"
 
-    def __init__(self, workers: int | None = None, var_files: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        var_files: Sequence[Path] = (),
+        use_cache: bool = True,
+    ) -> None:
         self.workers = workers
         self.var_files = tuple(var_files)
+        self.use_cache = use_cache
 
     def collect(self, root: Path, files: Sequence[Path]) -> Fragment:
         hcl = [f for f in files if f.suffix in (".tf", ".tfvars")]
@@ -60,13 +66,13 @@ class TerraformCollector:
             for f in other
         ]
         by_dir: dict[str, list[Parsed]] = defaultdict(list)
-        for p in parse_files(root, hcl, self.workers):
+        for p in parse_files(root, hcl, self.workers, self.use_cache):
             if p.error is not None:
                 diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
             else:
                 by_dir[_dir_of(p.rel)].append(p)
 
-        loader = _Loader(root, by_dir, self.workers, diagnostics)
+        loader = _Loader(root, by_dir, self.workers, self.use_cache, diagnostics)
         resolver = Resolver(loader.load_dir, loader.read_text)
         called = _called_dirs(by_dir, resolver)
         fragments = []
@@ -151,11 +157,13 @@ class _Loader:
         root: Path,
         by_dir: dict[str, list[Parsed]],
         workers: int | None,
+        use_cache: bool,
         diagnostics: list[Diagnostic],
     ) -> None:
         self.root = root
         self.by_dir = by_dir
         self.workers = workers
+        self.use_cache = use_cache
         self.diagnostics = diagnostics
         self.read: set[str] = {p.rel for docs in by_dir.values() for p in docs}
 
@@ -163,7 +171,7 @@ class _Loader:
         if directory not in self.by_dir:
             path = self.root / directory
             files = sorted(path.glob("*.tf")) if path.is_dir() else []
-            parsed = parse_files(self.root, files, self.workers) if files else []
+            parsed = parse_files(self.root, files, self.workers, self.use_cache) if files else []
             for p in parsed:
                 if p.error is not None:
                     self.diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from scanner.errors import CollectorError
 
-class ExprError(ValueError):
+
+class ExprError(CollectorError):
     """The text is not an expression this parser understands."""
 
 

@@ -310,6 +310,16 @@ class ModuleInstance:
         for parsed, rtype, name, body in self._resource_list:
             keys = self._expansion(rtype, name)
             conditional = keys is None
+            if conditional:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "info",
+                        parsed.rel,
+                        f"{self.prefix}{rtype}.{name}: count/for_each is not known from the "
+                        "files; it may not exist, so findings on it are unconfirmed",
+                        meta_line(body),
+                    )
+                )
             for suffix, iteration in keys if keys is not None else [("", {})]:
                 env = self.env.with_iteration(**iteration) if iteration else self.env
                 if conditional:

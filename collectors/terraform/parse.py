@@ -107,14 +107,16 @@ def _cache_put(cdir: Path | None, digest: str, value: object) -> None:
         log.debug("cannot write parse cache %s: %s", target, e)
 
 
-def parse_files(root: Path, files: Iterable[Path], workers: int | None = None) -> list[Parsed]:
+def parse_files(
+    root: Path, files: Iterable[Path], workers: int | None = None, use_cache: bool = True
+) -> list[Parsed]:
     """Parse every file once; order of the result follows the input order."""
     paths = list(files)
-    cdir = cache_dir()
+    cdir = cache_dir() if use_cache else None
     results: list[Parsed | None] = [None] * len(paths)
     todo: list[tuple[int, str, bytes]] = []
     for i, path in enumerate(paths):
-        rel = path.relative_to(root).as_posix()
+        rel = Path(os.path.relpath(path, root)).as_posix()
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -131,7 +133,7 @@ def parse_files(root: Path, files: Iterable[Path], workers: int | None = None) -
     for (i, digest, _), (doc, err, line) in zip(todo, outputs, strict=True):
         _cache_put(cdir, digest, [doc, err, line])
         path = paths[i]
-        results[i] = Parsed(path, path.relative_to(root).as_posix(), doc, err, line)
+        results[i] = Parsed(path, Path(os.path.relpath(path, root)).as_posix(), doc, err, line)
     return [r for r in results if r is not None]
 
 

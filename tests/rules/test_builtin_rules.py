@@ -15,22 +15,27 @@ from scanner.pipeline import scan
 from tests.conftest import SHOP
 
 
+SHOP_FINDINGS = {
+    ("TM-PUB-001", "aws_db_instance.reporting", "database.tf", 52, "high"),
+    ("TM-PUB-001", "aws_s3_bucket.partner_feeds", "storage.tf", 101, "high"),
+    ("TM-TLS-001", "aws_lb_listener.admin_http", "alb.tf", 102, "high"),
+    ("TM-RATE-001", "aws_api_gateway_stage.v1", "api.tf", 55, "high"),
+}
+
+
 def summary(findings: Iterable[Finding]) -> set[tuple[str, str, str, int, str]]:
-    out = set()
-    for f in findings:
-        loc = f.location
-        out.add((f.rule, f.resource, str(loc["file"]), int(loc["line"]), f.confidence.label))
-    return out
+    """Findings as (rule, resource, file, line, confidence); duplicates fail the test."""
+    out = [
+        (f.rule, f.resource, str(f.location["file"]), int(f.location["line"]), f.confidence.label)
+        for f in findings
+    ]
+    assert len(out) == len(set(out)), f"duplicate findings: {out}"
+    return set(out)
 
 
 def test_shop_findings_are_exactly_the_seeded_weaknesses() -> None:
     result = scan(SHOP)
-    assert summary(result.findings) == {
-        ("TM-PUB-001", "aws_db_instance.reporting", "database.tf", 52, "high"),
-        ("TM-PUB-001", "aws_s3_bucket.partner_feeds", "storage.tf", 101, "high"),
-        ("TM-TLS-001", "aws_lb_listener.admin_http", "alb.tf", 102, "high"),
-        ("TM-RATE-001", "aws_api_gateway_stage.v1", "api.tf", 55, "high"),
-    }
+    assert summary(result.findings) == SHOP_FINDINGS
 
 
 def test_shop_findings_carry_paths_and_evidence() -> None:
@@ -373,7 +378,7 @@ def test_a_failing_rule_becomes_a_diagnostic_and_others_still_run() -> None:
     assert [(d.level, d.source, d.message) for d in result.diagnostics] == [
         ("error", "rule TM-TEST-999", "rule raised RuntimeError: boom")
     ]
-    assert len(result.findings) == 4
+    assert summary(result.findings) == SHOP_FINDINGS
 
 
 def test_registry_ids_are_unique_and_documented() -> None:

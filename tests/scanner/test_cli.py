@@ -108,7 +108,12 @@ def test_malformed_file_beside_good_ones(tmp_path: Path) -> None:
     resources_seen = {e["resource"] for e in report["model"]["elements"]}
     assert "aws_db_instance.orders" in resources_seen
     assert "aws_s3_bucket.half" not in resources_seen
-    assert len(report["findings"]) == 4
+    assert {(f["rule"], f["resource"]) for f in report["findings"]} == {
+        ("TM-PUB-001", "aws_db_instance.reporting"),
+        ("TM-PUB-001", "aws_s3_bucket.partner_feeds"),
+        ("TM-TLS-001", "aws_lb_listener.admin_http"),
+        ("TM-RATE-001", "aws_api_gateway_stage.v1"),
+    }
 
 
 def test_console_report_lists_findings_with_locations() -> None:
@@ -140,3 +145,30 @@ def test_console_script_is_installed() -> None:
         [sys.executable, "-m", "scanner", "--version"], capture_output=True, text=True, check=False
     )
     assert mod.returncode == 0
+
+
+def test_var_file_is_applied_after_tfvars(tmp_path: Path) -> None:
+    modular = SHOP.parent / "shop-modules"
+    varfile = tmp_path / "private.tfvars"
+    varfile.write_text("reporting_db_public = false\n")
+    code, out = run("scan", str(modular), "--format", "json", "--var-file", str(varfile))
+    resources = {f["resource"] for f in json.loads(out)["findings"]}
+    assert code == 1
+    assert "module.data.module.reporting.aws_db_instance.this" not in resources
+    assert "module.edge.aws_lb_listener.admin_http" in resources
+
+
+def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TMSCAN_CACHE_DIR", str(cache))
+    assert run("scan", str(SHOP), "--no-cache", "--format", "json")[0] == 1
+    assert not cache.exists()
+    assert run("scan", str(SHOP), "--format", "json")[0] == 1
+    assert len(list(cache.rglob("*.json"))) == len(list(SHOP.glob("*.tf")))
+
+
+def test_nothing_readable_is_a_fatal_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "aws_vpc" "a" {\n')
+    code, out = run("scan", str(tmp_path), "--format", "json")
+    assert code == 2
+    assert "nothing could be read" in out
