@@ -9,12 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import hcl2.api
-
 from collectors.aws.mapping import to_fragment
 from collectors.terraform.inventory import SUPPORTED, build_inventory
 from collectors.terraform.modules import ModuleInstance, Resolver, root_inputs
-from collectors.terraform.parse import Parsed, parse_files
+from collectors.terraform.parse import Parsed, loads, parse_files
 from scanner.model import Diagnostic, Fragment
 
 log = logging.getLogger(__name__)
@@ -139,7 +137,7 @@ class TerraformCollector:
 def _read_var_file(root: Path, path: Path, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     rel = _rel(root, path)
     try:
-        doc = hcl2.api.loads(path.read_text("utf-8") + "\n", with_meta=False)
+        doc = loads(path.read_text("utf-8"))
     except OSError as e:
         diagnostics.append(Diagnostic("error", rel, f"cannot read variable file: {e.strerror}"))
         return {}

@@ -10,6 +10,7 @@ Unknown is never guessed and never treated as false.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,12 @@ class Unknown:
         for v in values:
             refs |= refs_of(v)
         return Unknown(frozenset(refs))
+
+
+@dataclass(frozen=True)
+class Missing(Unknown):
+    """A key or index a known value does not have: an error in Terraform, which try()
+    and can() can test for. Otherwise it reads as unknown like any Unknown."""
 
 
 def refs_of(value: object) -> set[str]:
@@ -234,29 +241,23 @@ def _root(name: str, rest: list[object], env: Env) -> tuple[Any, list[object]]:
     return Unknown(), []
 
 
-def _flatten(node: object) -> tuple[str, list[object]] | None:
-    steps: list[object] = []
-    while isinstance(node, x.GetAttr | x.Index):
-        steps.append(node)
-        node = node.target
-    if not isinstance(node, x.Var):
-        return None
-    return node.name, steps[::-1]
-
-
 def _traverse(node: object, env: Env) -> Any:
     if isinstance(node, x.Splat):
-        base = _traverse(node.target, env)
+        base = _eval(node.target, env)
         if isinstance(base, Unknown):
             return base
         items = base if isinstance(base, list) else [] if base is None else [base]
         return [_apply_steps(item, node.steps, env) for item in items]
-    flat = _flatten(node)
-    if flat is None:
-        return Unknown()
-    name, steps = flat
-    value, rest = _root(name, steps, env)
-    return _apply_steps(value, tuple(rest), env)
+    steps: list[object] = []
+    while isinstance(node, x.GetAttr | x.Index):
+        steps.append(node)
+        node = node.target
+    steps.reverse()
+    if isinstance(node, x.Var):
+        value, rest = _root(node.name, steps, env)
+        return _apply_steps(value, tuple(rest), env)
+    # A traversal of a computed value: split(",", s)[1], [10, 20][0], {a = 1}.a
+    return _apply_steps(_eval(node, env), tuple(steps), env)
 
 
 def _apply_steps(value: Any, steps: tuple[object, ...], env: Env) -> Any:
@@ -278,10 +279,14 @@ def _get(value: Any, key: Any) -> Any:
             return Ref(value.address, key)
         return Unknown(frozenset({value.address}))  # a nested attribute of a resource
     if isinstance(value, dict):
-        return value.get(str(key), Unknown()) if isinstance(key, str | int) else Unknown()
+        if not isinstance(key, str | int):
+            return Unknown()
+        return value[str(key)] if str(key) in value else Missing()
     if isinstance(value, list) and isinstance(key, int | float) and not isinstance(key, bool):
+        if not math.isfinite(key):
+            return Unknown()
         i = int(key)
-        return value[i] if 0 <= i < len(value) else Unknown()
+        return value[i] if 0 <= i < len(value) else Missing()
     return Unknown.of(value)
 
 
@@ -419,10 +424,11 @@ def _key_text(key: Any) -> str | None:
 def _object(node: x.ObjectExpr, env: Env) -> Any:
     out: dict[str, Any] = {}
     for key_node, value_node in node.items:
-        key = _key_text(_eval(key_node, env))
+        raw_key = _eval(key_node, env)
+        key = _key_text(raw_key)
         value = _eval(value_node, env)
         if key is None:
-            return Unknown.of(value)
+            return Unknown.of(value, raw_key)
         out[key] = value
     return out
 
@@ -430,7 +436,7 @@ def _object(node: x.ObjectExpr, env: Env) -> Any:
 def _for(node: x.ForExpr, env: Env) -> Any:
     collection = _eval(node.collection, env)
     if isinstance(collection, dict):
-        pairs = list(collection.items())
+        pairs = sorted(collection.items())  # Terraform iterates maps in key order
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:
@@ -452,9 +458,10 @@ def _for(node: x.ForExpr, env: Env) -> Any:
         if node.key is None:
             items.append(value)
             continue
-        key = _key_text(_eval(node.key, inner))
+        raw_key = _eval(node.key, inner)
+        key = _key_text(raw_key)
         if key is None:
-            return Unknown.of(value)
+            return Unknown.of(value, raw_key)
         if node.group:
             keyed.setdefault(key, []).append(value)
         else:

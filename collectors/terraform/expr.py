@@ -115,7 +115,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<ident>[A-Za-z_][\w-]*)
-  | (?P<op>\.\.\.|=>|==|!=|<=|>=|&&|\|\||\$\{|[-+*/%<>!?:=.,()\[\]{}"])
+  | (?P<op>\.\.\.|::|=>|==|!=|<=|>=|&&|\|\||\$\{|[-+*/%<>!?:=.,()\[\]{}"])
     """,
     re.VERBOSE,
 )
@@ -257,9 +257,13 @@ class _Parser:
                 self._advance()
                 if self._at("*"):
                     self._advance()
-                    return Splat(node, self._splat_steps(attr_only=True))
+                    node = Splat(node, self._splat_steps(attr_only=True))
+                    continue
                 if self.tok.kind == "number":
-                    node = Index(node, Lit(int(self._advance().text)))
+                    text = self._advance().text
+                    if not text.isdigit():
+                        raise ExprError(f"invalid index .{text}")
+                    node = Index(node, Lit(int(text)))
                 else:
                     node = GetAttr(node, self._name())
             elif self._at("["):
@@ -267,7 +271,8 @@ class _Parser:
                 if self._at("*"):
                     self._advance()
                     self._expect("]")
-                    return Splat(node, self._splat_steps(attr_only=False))
+                    node = Splat(node, self._splat_steps(attr_only=False))
+                    continue
                 key = self.expression()
                 self._expect("]")
                 node = Index(node, key)
@@ -314,9 +319,12 @@ class _Parser:
                 return Lit(None)
             if self._at("("):
                 return self._call(tok.text)
-            if self._at(":") and self.tok.text == ":":
-                # provider::name::fn(...) is rare; treat as a plain call name.
-                pass
+            if self._at("::"):  # provider::aws::arn_parse(...)
+                name = tok.text
+                while self._at("::"):
+                    self._advance()
+                    name += "::" + self._name()
+                return self._call(name)
             return Var(tok.text)
         if self._at("("):
             self._advance()
@@ -450,7 +458,10 @@ def _matching_brace(text: str, open_at: int, outer_quote: str = "") -> int:
 @functools.lru_cache(maxsize=65536)
 def parse(text: str) -> object:
     """Parse one expression (the inside of `${...}`)."""
-    return _Parser(text).parse_all()
+    try:
+        return _Parser(text).parse_all()
+    except RecursionError:
+        raise ExprError("expression nested too deeply") from None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -467,8 +478,8 @@ def parse_value(text: str) -> object:
         if j < 0:
             parts.append(text[i:])
             break
-        if j > 0 and text[j - 1] == "$":  # $${ escape
-            parts.append(text[i : j + 2])
+        if j > 0 and text[j - 1] == "$":  # $${ escape: the literal text ${
+            parts.append(text[i : j - 1] + "${")
             i = j + 2
             continue
         if j > i:

@@ -90,8 +90,14 @@ def _distinct(items: list[Any]) -> list[Any]:
     return out
 
 
+def _set_order(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value))
+
+
 def _toset(items: list[Any]) -> list[Any]:
-    return sorted(_distinct(items), key=lambda v: (str(type(v)), str(v)))
+    return sorted(_distinct(items), key=_set_order)
 
 
 def _tonumber(value: Any) -> int | float:
@@ -119,11 +125,12 @@ def _tostring(value: Any) -> str:
 
 def _cidrsubnet(prefix: str, newbits: int, netnum: int) -> str:
     net = ipaddress.ip_network(prefix, strict=False)
-    subnets = net.subnets(prefixlen_diff=int(newbits))
-    for i, sub in enumerate(subnets):
-        if i == int(netnum):
-            return str(sub)
-    raise ValueError("netnum out of range")
+    newbits, netnum = int(newbits), int(netnum)
+    length = net.prefixlen + newbits
+    if newbits < 0 or length > net.max_prefixlen or not 0 <= netnum < 2**newbits:
+        raise ValueError("netnum or newbits out of range")
+    start = int(net.network_address) + (netnum << (net.max_prefixlen - length))
+    return str(ipaddress.ip_network((start, length)))
 
 
 def _cidrhost(prefix: str, hostnum: int) -> str:
@@ -140,14 +147,26 @@ def _range(*args: Any) -> list[int | float]:
     return list(range(values[0], values[1], values[2]))
 
 
+def _is_missing(value: Any) -> bool:
+    from collectors.terraform.evaluate import Missing  # noqa: PLC0415
+
+    return isinstance(value, Missing)
+
+
 def _try(*args: Any) -> Any:
+    """The first argument that is not an error; an unknown one makes the result unknown."""
     for a in args:
+        if _is_missing(a):
+            continue
         if _is_known(a):
             return a
-    raise ValueError("no known argument")
+        raise ValueError("unknown before any known argument")
+    raise ValueError("every argument is an error")
 
 
 def _can(value: Any) -> bool:
+    if _is_missing(value):
+        return False
     if not _is_known(value):
         raise ValueError("unknown")
     return True
@@ -197,7 +216,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "formatlist": lambda fmt, *lists: [_format(fmt, *row) for row in zip(*lists, strict=True)],
     "join": lambda sep, items: sep.join(_tostring(i) for i in items),
     "jsondecode": json.loads,
-    "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
+    "jsonencode": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True),
     "keys": sorted,
     "length": len,
     "lookup": _lookup,

@@ -68,6 +68,8 @@ def _named(docs: list[Parsed], section: str) -> Iterator[tuple[Parsed, str, Mapp
 def instance_keys(count: Any, for_each: Any) -> list[tuple[str, dict[str, Any]]] | None:
     """[(address suffix, iteration names)], [("", {})] when not repeated, None if unknown."""
     if count is not None:
+        if isinstance(count, str) and count.strip().isdigit():
+            count = int(count)  # Terraform converts "2" to a number
         if isinstance(count, bool) or not isinstance(count, int | float):
             return None
         return [(f"[{i}]", {"count.index": i}) for i in range(int(count))]
@@ -422,7 +424,7 @@ def _dynamic_blocks(label: str, spec: Mapping[str, Any], env: Env) -> list[dict[
     iterator = spec.get("iterator")
     name = iterator[2:-1] if isinstance(iterator, str) and iterator.startswith("${") else label
     if isinstance(collection, dict):
-        pairs = list(collection.items())
+        pairs = sorted(collection.items())  # maps iterate in key order
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
-import hcl2.api
+from hcl2.parser import parser as hcl_parser
+from hcl2.transformer import DictTransformer
 from lark.exceptions import UnexpectedInput
 
 log = logging.getLogger(__name__)
 
 # Cache format version: bump when the parse output or python-hcl2's output changes.
-_CACHE_VERSION = f"1-hcl2-{getattr(hcl2, '__version__', 'x')}"
+_CACHE_VERSION = f"2-hcl2-{getattr(hcl2, '__version__', 'x')}"
 # Below this much HCL, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 256 * 1024
 
@@ -44,9 +45,38 @@ def cache_dir() -> Path | None:
     return Path(base) / "tmscan" / "hcl"
 
 
+class _Transformer(DictTransformer):
+    """python-hcl2's transformer, keeping the quotes of strings in lists inside expressions.
+
+    python-hcl2 7.3 renders `concat(["0.0.0.0/0"], var.x)` as `concat([0.0.0.0/0], var.x)`:
+    a list's string items lose their quotes when the list is written back inline. Every
+    item that is not an expression (`${...}`) was a quoted string, so quote it again.
+    """
+
+    def to_tf_inline(self, value: Any) -> str:
+        if isinstance(value, list):
+            return "[" + ", ".join(self._inline_item(v) for v in value) + "]"
+        if value is None:
+            return "null"
+        text: str = super().to_tf_inline(value)
+        return text
+
+    def _inline_item(self, value: Any) -> str:
+        if isinstance(value, str) and not self.is_string_dollar(value):
+            return json.dumps(value)
+        return self.to_tf_inline(value)
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse HCL text into python-hcl2's dict form, with block line numbers."""
+    tree = hcl_parser().parse(text + "\n")
+    doc: dict[str, Any] = _Transformer(with_meta=True).transform(tree)
+    return doc
+
+
 def _parse_text(text: str) -> tuple[dict[str, Any] | None, str | None, int | None]:
     try:
-        doc: dict[str, Any] = hcl2.api.loads(text, with_meta=True)
+        doc = loads(text)
     except UnexpectedInput as e:
         # Name the token's kind, never its text: it may be a secret.
         line, column = getattr(e, "line", None), getattr(e, "column", None)

@@ -14,7 +14,6 @@ from scanner.model import Finding, Severity
 from scanner.pipeline import scan
 from tests.conftest import SHOP
 
-
 SHOP_FINDINGS = {
     ("TM-PUB-001", "aws_db_instance.reporting", "database.tf", 52, "high"),
     ("TM-PUB-001", "aws_s3_bucket.partner_feeds", "storage.tf", 101, "high"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import hcl2.api
 import pytest
 
 from collectors.aws import records as r
@@ -18,6 +17,7 @@ from collectors.aws.network import (
 from collectors.terraform import aws_network as tf
 from collectors.terraform.blocks import Block
 from collectors.terraform.evaluate import Env, Ref, Unknown, evaluate_value
+from collectors.terraform.parse import loads
 from scanner.model import Evidence
 
 
@@ -309,8 +309,8 @@ TF_ENV = Env(
 
 
 def tf_blocks(text: str) -> list[Block]:
-    """Blocks as the collector builds them: bodies evaluated, not raw python-hcl2 text."""
-    doc = hcl2.api.loads(text, with_meta=True)
+    """Blocks as the collector builds them: bodies parsed and evaluated."""
+    doc = loads(text)
     out: list[Block] = []
     for item in doc["resource"]:
         for rtype, named in item.items():

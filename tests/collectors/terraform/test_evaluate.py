@@ -1,8 +1,9 @@
 """Tests for the Terraform expression parser, evaluator, built-in functions and modules.
 
 Expressions are given as python-hcl2 7.3.1 renders them (the inside of `${...}`), or as
-real HCL parsed by python-hcl2. Every expected value is exact: `Ref`s for resources,
-`Unknown`s (with the resources they depend on) for what the files do not determine.
+real HCL parsed as the collector parses it (collectors.terraform.parse.loads). Every
+expected value is exact: `Ref`s for resources, `Unknown`s (with the resources they
+depend on) for what the files do not determine.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import hcl2.api
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -19,6 +19,7 @@ from collectors.terraform import expr
 from collectors.terraform.evaluate import (
     HOLE,
     Env,
+    Missing,
     Ref,
     Unknown,
     evaluate,
@@ -44,7 +45,7 @@ from collectors.terraform.expr import (
 )
 from collectors.terraform.functions import FUNCTIONS
 from collectors.terraform.modules import ModuleInstance, Resolver, instance_keys, root_inputs
-from collectors.terraform.parse import Parsed
+from collectors.terraform.parse import Parsed, loads
 from scanner.model import Diagnostic
 
 GATE = "aws_ssm_parameter.gate"
@@ -87,8 +88,8 @@ def ev(text: str) -> Any:
 
 
 def hcl(text: str) -> Any:
-    """The value python-hcl2 gives for `text` as the right-hand side of an attribute."""
-    doc = hcl2.api.loads(f"locals {{\n  x = {text}\n}}\n", with_meta=True)
+    """What the collector's parser gives for `text` on the right of an attribute."""
+    doc = loads(f"locals {{\n  x = {text}\n}}\n")
     return doc["locals"][0]["x"]
 
 
@@ -140,6 +141,8 @@ def res(rtype: str, name: str, attr: str | None = None) -> object:
         ("aws_subnet.a.*.id", Splat(res("aws_subnet", "a"), (GetAttr(None, "id"),))),
         ("x[*].a[0]", Splat(Var("x"), (GetAttr(None, "a"), Index(None, Lit(0))))),
         ("x[*]", Splat(Var("x"), ())),
+        # An index after an attribute-only splat applies to the splat's result.
+        ("x.*.a[0]", Index(Splat(Var("x"), (GetAttr(None, "a"),)), Lit(0))),
         # Operators: precedence and associativity.
         ("1 + 2 * 3", Binary("+", Lit(1), Binary("*", Lit(2), Lit(3)))),
         ("(1 + 2) * 3", Binary("*", Binary("+", Lit(1), Lit(2)), Lit(3))),
@@ -388,11 +391,6 @@ def test_escaped_interpolation_inside_an_expression_is_literal_text() -> None:
     exact(ev('upper("$${x}")'), "${X}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_value keeps the `$${` escape of a top-level string as `$${`, while a "
-    'string inside an expression ("$${x}") gives `${x}`; Terraform gives `${x}` for both',
-)
 def test_escaped_interpolation_at_the_top_level_is_literal_text() -> None:
     raw = hcl('"$${var.env} ${var.env}"')
     assert raw == "$${var.env} ${var.env}"
@@ -405,8 +403,9 @@ def test_escaped_interpolation_at_the_top_level_is_literal_text() -> None:
         ("[for s in var.l : upper(s)]", ["A", "B"]),
         ('[for i, s in var.l : "${i}:${s}"]', ["0:a", "1:b"]),
         ('[for s in var.l : s if s != "a"]', ["b"]),
-        ("{for k, v in var.m : k => v * 10}", {"b": 20, "a": 10}),
-        ("{for k, v in var.m : v => k}", {"2": "b", "1": "a"}),
+        # Maps are iterated in key order, as Terraform does.
+        ("{for k, v in var.m : k => v * 10}", {"a": 10, "b": 20}),
+        ("{for k, v in var.m : v => k}", {"1": "a", "2": "b"}),
         ("{for k, v in var.m : k => v if v > 1}", {"b": 2}),
         ('{for s in ["a", "b", "a"] : s => s...}', {"a": ["a", "a"], "b": ["b"]}),
         (
@@ -425,20 +424,10 @@ def test_for_expressions(text: str, expected: Any) -> None:
     exact(ev(text), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a for expression iterates a map in insertion order; Terraform iterates maps "
-    "(and objects) in lexical key order",
-)
 def test_for_over_a_map_iterates_in_key_order() -> None:
     exact(ev("[for k, v in var.m : k]"), ["a", "b"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an object or for expression whose key is unknown gives Unknown.of(value) and "
-    "drops the resources the key depends on",
-)
 @pytest.mark.parametrize(
     "text",
     ["{(aws_vpc.a.id) = 1}", "{for s in [1] : aws_vpc.a.id => s}"],
@@ -460,7 +449,8 @@ def test_unknown_object_key_keeps_its_refs(text: str) -> None:
         ),
         ("aws_subnet.many[*]", [Ref("aws_subnet.many[0]"), Ref("aws_subnet.many[1]")]),
         ("aws_vpc.a[*].id", [Ref("aws_vpc.a", "id")]),  # a single value splats to a list of one
-        ("var.missing_null[*]", Unknown()),
+        ("var.missing[*]", Unknown()),
+        ("(null)[*]", []),  # null splats to an empty list
         ("var.gate[*].id", Unknown(frozenset({GATE}))),
     ],
 )
@@ -468,11 +458,6 @@ def test_splats(text: str, expected: Any) -> None:
     exact(ev(text), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the parser ends a traversal at an attribute-only splat, so the legacy "
-    "`x.*.id[0]` (index the splat's result) is an ExprError",
-)
 def test_index_after_an_attribute_only_splat() -> None:
     exact(ev("aws_subnet.many.*.id[1]"), Ref("aws_subnet.many[1]", "id"))
 
@@ -485,11 +470,12 @@ def test_index_after_an_attribute_only_splat() -> None:
         ('var.m["a"]', 1),
         ("var.m.a", 1),
         # Out of range, a missing key, a negative index: unknown, never a guess.
-        ("var.l[2]", Unknown()),
-        ("var.l[-1]", Unknown()),
+        # A missing index or key of a known value is an error: Missing, which try() skips.
+        ("var.l[2]", Missing()),
+        ("var.l[-1]", Missing()),
         ('var.l["0"]', Unknown()),
-        ("var.m.zz", Unknown()),
-        ("aws_subnet.many[5].id", Unknown()),
+        ("var.m.zz", Missing()),
+        ("aws_subnet.many[5].id", Missing()),
         ("var.l[var.gate]", Unknown(frozenset({GATE}))),
         ("var.m[aws_vpc.a.id]", Unknown(frozenset({"aws_vpc.a"}))),
     ],
@@ -498,11 +484,6 @@ def test_indexes(text: str, expected: Any) -> None:
     exact(ev(text), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_traverse only resolves traversals rooted at a name: an index, attribute or "
-    "splat on a call result or a tuple/object literal gives Unknown() and drops its refs",
-)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -519,11 +500,6 @@ def test_traversal_of_a_computed_value(text: str, expected: Any) -> None:
     exact(ev(text), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_get converts a float index with int(): an infinite or NaN index raises "
-    "OverflowError/ValueError out of evaluate()",
-)
 @pytest.mark.parametrize("text", ["var.l[1e400]", "var.l[1e400 - 1e400]"])
 def test_non_finite_index_is_unknown(text: str) -> None:
     exact(ev(text), Unknown())
@@ -682,32 +658,18 @@ def test_every_function_name_is_lower_case_and_callable() -> None:
     assert {"file", "templatefile", "timestamp", "uuid"}.isdisjoint(FUNCTIONS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jsonencode keeps the object's insertion order; Terraform encodes object and "
-    "map keys in lexical order",
-)
 def test_jsonencode_sorts_object_keys() -> None:
     exact(ev("jsonencode({b = 1, a = 2})"), '{"a":2,"b":1}')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="toset orders by str(): numbers come out lexically (10 before 9); Terraform "
-    "orders a set of numbers numerically",
-)
 def test_toset_orders_numbers_numerically() -> None:
     exact(ev("toset([10, 9, 10])"), [9, 10])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-hcl2 7.3.1 renders the strings of a tuple inside a call unquoted "
-    '(`toset(["b", "a"])` becomes `${toset([b, a])}`); the evaluator reads them as '
-    "references, so `for_each = toset([...])` is unknown",
-)
-def test_string_list_inside_a_call_from_python_hcl2() -> None:
+def test_string_list_inside_a_call() -> None:
+    # python-hcl2 alone renders it `${toset([b, a])}`; the collector's parser keeps the quotes.
     raw = hcl('toset(["b", "a"])')
+    assert raw == '${toset(["b", "a"])}'
     exact(evaluate_value(raw, env()), ["a", "b"])
 
 
@@ -783,7 +745,7 @@ resource "aws_subnet" "maybe" {
 
 
 def parsed(rel: str, text: str) -> Parsed:
-    return Parsed(Path(rel), rel, hcl2.api.loads(text, with_meta=True))
+    return Parsed(Path(rel), rel, loads(text))
 
 
 def module_instance(
@@ -857,7 +819,7 @@ def test_module_names(root: ModuleInstance, text: str, expected: Any) -> None:
 
 
 def test_module_evaluates_a_whole_resource_body(root: ModuleInstance) -> None:
-    raw = hcl2.api.loads(
+    raw = loads(
         """
 resource "aws_security_group" "x" {
   name    = "${local.name}-sg"
@@ -869,8 +831,7 @@ resource "aws_security_group" "x" {
     to_port     = var.unknown_port
   }
 }
-""",
-        with_meta=True,
+"""
     )["resource"][0]["aws_security_group"]["x"]
     assert evaluate_value(raw, root.env) == {
         "name": "app-prod-sg",
@@ -1067,7 +1028,7 @@ def test_module_calls_dynamic_blocks_and_outputs() -> None:
         (Unknown(), None, None),
         (None, Unknown(frozenset({"aws_vpc.a"})), None),
         (True, None, None),
-        ("2", None, None),
+        ("2", None, [("[0]", {"count.index": 0}), ("[1]", {"count.index": 1})]),
         (None, [1, 2], None),
         (None, [Ref("aws_vpc.a")], None),
     ],
@@ -1077,6 +1038,22 @@ def test_instance_keys(count: Any, for_each: Any, expected: Any) -> None:
 
 
 # --- properties ----------------------------------------------------------------------------
+
+NODES = (
+    Lit,
+    Template,
+    Var,
+    GetAttr,
+    Index,
+    Splat,
+    Call,
+    Unary,
+    Binary,
+    Cond,
+    TupleExpr,
+    ObjectExpr,
+    ForExpr,
+)
 
 _TOKENS = [
     *"abxyz_019.[]{}()\"'$%*,:?=<>!&|+-/\\#\n ",
@@ -1096,11 +1073,6 @@ _TOKENS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse raises ValueError (not ExprError) for a legacy index with a dot "
-    "(`var.l.0.1`: int('0.1'))",
-)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=st.one_of(
@@ -1113,20 +1085,18 @@ def test_parse_returns_a_node_or_raises_expr_error(text: str) -> None:
         node = expr.parse(text)
     except ExprError:
         return
-    assert node is not None
+    assert isinstance(node, NODES)
 
 
-@pytest.mark.xfail(strict=True, reason="int('0.1') raises ValueError out of parse")
 def test_parse_of_a_dotted_numeric_index_raises_expr_error() -> None:
-    with pytest.raises(ExprError):
+    with pytest.raises(ExprError, match=r"invalid index \.0\.1"):
         expr.parse("var.l.0.1")
 
 
-@pytest.mark.xfail(strict=True, reason="the recursive-descent parser raises RecursionError")
 def test_parse_of_deep_nesting_raises_expr_error() -> None:
     # Parses are cached, and hypothesis raises the recursion limit while it runs: start clean.
     expr.parse.cache_clear()
-    with pytest.raises(ExprError):
+    with pytest.raises(ExprError, match="nested too deeply"):
         expr.parse("[" * 300 + "]" * 300)
 
 
@@ -1168,7 +1138,7 @@ _LEAVES = [
 
 
 def _expressions() -> st.SearchStrategy[str]:
-    names = sorted(FUNCTIONS) + ["nosuchfn"]
+    names = [*sorted(FUNCTIONS), "nosuchfn"]
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         return st.one_of(
@@ -1211,13 +1181,38 @@ def _is_value(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | Ref)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluate() raises OverflowError for an infinite index (`var.l[1e400]`)",
-)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_expressions())
 @example(text="var.l[1e400]")
 def test_evaluate_of_any_parsed_node_returns_a_value(text: str) -> None:
     node = expr.parse(text)
     assert _is_value(evaluate(node, env()))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('try(var.m.zz, "d")', "d"),  # a missing key is an error: try falls back
+        ('try(var.l[9], var.l[0], "d")', 1),
+        ('try(aws_vpc.a.tags.Name, "d")', None),  # unknown first: the result is unknown
+        ("can(var.m.zz)", False),
+        ("can(var.l[0])", True),
+    ],
+)
+def test_try_and_can_tell_errors_from_unknowns(text: str, expected: object) -> None:
+    env = Env(
+        variables={"m": {"a": 1}, "l": [1, 2]},
+        locals_={},
+        resource=lambda t, n: Ref(f"{t}.{n}"),
+        module=lambda n: Unknown(),
+    )
+    value = evaluate(expr.parse(text), env)
+    if expected is None:
+        assert value == Unknown(frozenset({"aws_vpc.a"}))
+    else:
+        assert value == expected
+
+
+def test_cidrsubnet_is_arithmetic_not_enumeration() -> None:
+    assert FUNCTIONS["cidrsubnet"]("10.0.0.0/8", 24, 2_000_000) == "10.30.132.128/32"
+    assert FUNCTIONS["cidrsubnet"]("fd00::/56", 8, 3) == "fd00:0:0:3::/64"

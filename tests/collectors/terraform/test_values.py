@@ -1,8 +1,9 @@
 """Tests for collectors.terraform.values, fed with evaluated values.
 
-Inputs are real HCL parsed by python-hcl2 7.3.1 and evaluated by the collector's
-evaluator, so the accessors see exactly what the record builders see: plain data,
-`Ref`s for resources and `Unknown`s for what the files do not determine.
+Inputs are real HCL parsed as the collector parses it (python-hcl2 7.3.1, through
+collectors.terraform.parse.loads) and evaluated by the collector's evaluator, so the
+accessors see exactly what the record builders see: plain data, `Ref`s for resources
+and `Unknown`s for what the files do not determine.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from collectors.terraform import values as v
 from collectors.terraform.evaluate import HOLE, Env, Ref, Unknown, evaluate_value
+from collectors.terraform.parse import loads
 
 # Resources with `count = 2` and `for_each = toset(["x", "y"])`; every other resource is single.
 COUNTED = {"aws_subnet.many": 2}
@@ -40,19 +42,19 @@ def env() -> Env:
 
 
 def hcl(expr: str) -> Any:
-    """The value python-hcl2 gives for `expr` as the right-hand side of an attribute."""
-    doc = hcl2.api.loads(f"locals {{\n  x = {expr}\n}}\n", with_meta=True)
+    """What the collector's parser gives for `expr` on the right of an attribute."""
+    doc = loads(f"locals {{\n  x = {expr}\n}}\n")
     return doc["locals"][0]["x"]
 
 
 def value(expr: str) -> Any:
-    """`expr` as the record builders see it: parsed by python-hcl2, then evaluated."""
+    """`expr` as the record builders see it: parsed, then evaluated."""
     return evaluate_value(hcl(expr), env())
 
 
 def body(text: str) -> dict[str, Any]:
     """The evaluated body of the single `resource "aws_thing" "t"` block in `text`."""
-    doc = hcl2.api.loads(f'resource "aws_thing" "t" {{\n{text}\n}}\n', with_meta=True)
+    doc = loads(f'resource "aws_thing" "t" {{\n{text}\n}}\n')
     result: dict[str, Any] = evaluate_value(doc["resource"][0]["aws_thing"]["t"], env())
     return result
 
@@ -60,7 +62,7 @@ def body(text: str) -> dict[str, Any]:
 # --- what the accessors are given (so the inputs below are honest) ------------------------
 
 
-def test_hcl2_renders_references_as_interpolations() -> None:
+def test_parser_renders_references_as_interpolations() -> None:
     assert hcl("aws_vpc.main.id") == "${aws_vpc.main.id}"
     assert hcl("[aws_subnet.a.id, aws_subnet.b.id]") == [
         "${aws_subnet.a.id}",
@@ -71,6 +73,10 @@ def test_hcl2_renders_references_as_interpolations() -> None:
     )
     assert hcl("true") is True
     assert hcl("443") == 443
+    # python-hcl2 alone drops the quotes of strings in a list inside a call; the parser keeps them.
+    raw = hcl2.api.loads('locals {\n  x = toset(["b", "a"])\n}\n', with_meta=True)
+    assert raw["locals"][0]["x"] == "${toset([b, a])}"
+    assert hcl('toset(["b", "a"])') == '${toset(["b", "a"])}'
 
 
 @pytest.mark.parametrize(
@@ -415,7 +421,7 @@ def test_json_document_of_jsonencode_with_quoted_arguments_keeps_the_document() 
 
 def test_json_document_of_known_jsonencode() -> None:
     policy = value('jsonencode({ Version = "2012-10-17", Action = ["s3:GetObject"] })')
-    assert policy == '{"Version":"2012-10-17","Action":["s3:GetObject"]}'
+    assert policy == '{"Action":["s3:GetObject"],"Version":"2012-10-17"}'
     assert v.json_document(policy) == {"Version": "2012-10-17", "Action": ["s3:GetObject"]}
 
 
