@@ -105,6 +105,11 @@ def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow
 
 
 def _service_port(el: Element) -> tuple[str, int | None]:
+    """How a client reaches a datastore: its stated protocol/port, else by engine."""
+    stated = el.fact("protocol")
+    if isinstance(stated, str):
+        port = el.fact("port")
+        return stated, port if isinstance(port, int) else None
     if el.type == "object-store":
         return "https", 443
     port = el.fact("port")

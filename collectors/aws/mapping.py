@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -15,13 +16,16 @@ from collectors.aws.flows import (
     reference_flows,
 )
 from collectors.aws.network import SecurityGroups, SubnetTier, element_tier, subnet_tiers
-from collectors.aws.reachability import rule_port, vpc_flows
+from collectors.aws.reachability import Member, Service, rule_port, vpc_flows
 from collectors.aws.s3 import bucket_elements
+from collectors.aws.services import FAMILIES
 from scanner.catalogue import technology
 from scanner.model import (
     INTERNET_BOUNDARY,
     INTERNET_ID,
     Element,
+    Evidence,
+    Fact,
     Flow,
     Fragment,
     Part,
@@ -41,6 +45,8 @@ class _Builder:
         self.subnets = {s.ref: s for s in inv.subnets}
         self.elements: dict[str, Element] = {}  # record ref -> element
         self.flows: list[Flow] = []
+        self.members: list[Member] = []  # from families: who opens connections
+        self.services: list[Service] = []  # from families: what security groups guard
         self.account = f"{prefix}account"
         self.boundaries: dict[str, TrustBoundary] = {
             self.account: TrustBoundary(self.account, "account", scope_name, INTERNET_BOUNDARY, 1)
@@ -91,6 +97,30 @@ class _Builder:
 
     # --- elements --------------------------------------------------------------------
 
+    def element(self, ref: str) -> Element | None:
+        return self.elements.get(ref)
+
+    def note_zone(self, zone: str, facts_: Mapping[str, Fact], evidence: Evidence) -> None:
+        b = self.boundaries.get(zone)
+        if b is None:
+            return
+        self.boundaries[zone] = replace(
+            b, props=facts({**b.props, **facts_}), evidence=(*b.evidence, evidence)
+        )
+
+    def guard(
+        self,
+        element: Element,
+        groups: tuple[str, ...],
+        protocol: str,
+        ports: tuple[int, ...] | None,
+        cidr_peers: bool,
+    ) -> None:
+        self.services.append(Service(element, groups, protocol, ports, cidr_peers))
+
+    def member(self, element: Element, groups: tuple[str, ...], subnets: tuple[str, ...]) -> None:
+        self.members.append(Member(element, groups, subnets))
+
     def add(self, rec: r.Record, type_: str, kind: str, zone: str, **kw: Any) -> Element:
         tech = technology(type_)
         assert tech.kind == kind
@@ -121,9 +151,13 @@ class _Builder:
             for ref, el, flows in built(self.inv, self.eid, self.account):
                 self.elements[ref] = el
                 self.flows.extend(flows)
+        for family in FAMILIES:
+            self.flows.extend(family.elements(self))
         for derive in (integration_flows, lb_target_flows, reference_flows):
             self.flows.extend(derive(self.inv, self.elements))
-        self.flows.extend(vpc_flows(self.inv, self.elements, self.sgs, self.flows))
+        self.flows.extend(
+            vpc_flows(self.inv, self.elements, self.sgs, self.flows, self.members, self.services)
+        )
         used: set[str] = set()
         for e in self.elements.values():
             at: str | None = e.boundary

@@ -137,6 +137,8 @@ def vpc_flows(
     elements: dict[str, Element],
     sgs: SecurityGroups,
     called: Iterable[Flow],
+    extra_members: Iterable[Member] = (),
+    extra_services: Iterable[Service] = (),
 ) -> list[Flow]:
     """`reachable` flows for one scope: who each guarded service's ingress admits."""
     members = [
@@ -179,6 +181,8 @@ def vpc_flows(
         )
         for lb in inv.load_balancers
     ]
+    members += list(extra_members)
+    services += list(extra_services)
     already = {(f.source, f.target) for f in called}
     subnets = {s.ref: s for s in inv.subnets}
     return security_group_flows(sgs, subnets, members, services, already)

@@ -10,6 +10,7 @@ Security facts are tri-state: None means the source did not say.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from scanner.model import Evidence
 
@@ -293,5 +294,14 @@ class Inventory:
     api_integrations: tuple[ApiIntegration, ...] = ()
     # Refs of resources (stages, load balancers) a WAF web ACL is associated with.
     waf_protected: tuple[str, ...] = ()
-    # The scope's account-level public access block is part of what was scanned.
+    # Records of the service families in collectors/aws/services (one flat tuple; each
+    # family picks its own record types with `of`).
+    extra: tuple[Record, ...] = ()
     scope: str = field(default="aws")
+
+    def of(self, kind: type[R]) -> tuple[R, ...]:
+        """The `extra` records of one type, in order."""
+        return tuple(x for x in self.extra if isinstance(x, kind))
+
+
+R = TypeVar("R", bound=Record)

@@ -13,6 +13,7 @@ from collectors.terraform import aws_network as net
 from collectors.terraform import aws_services as svc
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
+from collectors.terraform.services import RESOURCES as FAMILY_RESOURCES
 
 # resource type -> (Inventory field, builder). Aliases (aws_alb*) share builders.
 _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
@@ -66,7 +67,7 @@ _SPECIAL = {
     "aws_wafv2_web_acl_association",
 }
 
-SUPPORTED = frozenset(_SIMPLE) | _SPECIAL
+SUPPORTED = frozenset(_SIMPLE) | _SPECIAL | frozenset(FAMILY_RESOURCES)
 
 
 def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
@@ -76,6 +77,12 @@ def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
     main_tables: set[str] = set()
     tables: list[r.RouteTable] = []
     for b in blocks:
+        family = FAMILY_RESOURCES.get(b.type)
+        if family is not None:
+            built = family(b)
+            for record in built if isinstance(built, list) else [built]:
+                out["extra"].append(replace(record, conditional=True) if b.conditional else record)
+            continue
         simple = _SIMPLE.get(b.type)
         if simple is not None:
             field, build = simple
