@@ -145,6 +145,7 @@ class Instance(Record):
     security_groups: tuple[str, ...] = ()
     public_ip: bool | None = None  # associate_public_ip_address (else: subnet default)
     calls: tuple[str, ...] = ()  # refs named in user data (possible called flows)
+    instance_profile: str | None = None  # the instance profile it runs with
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class LambdaFunction(Record):
     security_groups: tuple[str, ...] = ()
     in_vpc: bool | None = None
     env_refs: tuple[tuple[str, str], ...] = ()  # (env var name, ref)
+    role: str | None = None  # the execution role it runs as
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ def instance(b: Block) -> r.Instance:
         security_groups=v.refs(b.body.get("vpc_security_group_ids")),
         public_ip=v.boolean(b.body.get("associate_public_ip_address")),
         calls=tuple(dict.fromkeys(a for a, _ in v.refs_in(user_data))),
+        instance_profile=v.ref(b.body.get("iam_instance_profile")),
     )
 
 
@@ -159,6 +160,7 @@ def lambda_function(b: Block) -> r.LambdaFunction:
         security_groups=v.refs(vpc_config.get("security_group_ids")) if vpc_config else (),
         in_vpc=vpc_config is not None,
         env_refs=tuple(env_refs),
+        role=v.ref(b.body.get("role")),
     )
 
 

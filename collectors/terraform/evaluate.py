@@ -100,6 +100,7 @@ class Env:
     module: Callable[[str], Any]
     path_module: str = "."
     path_root: str = "."
+    data: Callable[[str, str], Any] = field(default=lambda t, n: Unknown())
     iteration: dict[str, Any] = field(default_factory=dict)  # count.index, each.*
     _local_cache: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
@@ -112,6 +113,7 @@ class Env:
             self.module,
             self.path_module,
             self.path_root,
+            self.data,
             {**self.iteration, **names},
             self._local_cache,
             self._evaluating,
@@ -233,7 +235,10 @@ def _root(name: str, rest: list[object], env: Env) -> tuple[Any, list[object]]:
             ), tail
         if name == "terraform":
             return ("default" if attr == "workspace" else Unknown()), tail
-        return Unknown(), []  # data sources are not read from the files
+        # data.TYPE.NAME: only data sources computable offline have values.
+        if len(rest) >= 2 and isinstance(rest[1], x.GetAttr):
+            return env.data(attr, rest[1].name), rest[2:]
+        return Unknown(), []
     if name in env.iteration:
         return env.iteration[name], rest
     if attr is not None and "_" in name:

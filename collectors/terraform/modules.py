@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from collectors.terraform.blocks import Block
+from collectors.terraform.datasources import DATA_SOURCES
 from collectors.terraform.evaluate import Env, Ref, Unknown, evaluate_value
 from collectors.terraform.parse import Parsed
 from collectors.terraform.values import meta_line
@@ -175,7 +176,18 @@ class ModuleInstance:
             module=self._module_value,
             path_module=directory,
             path_root=self.root_dir,
+            data=self._data_value,
         )
+        self._data_bodies = {
+            (dtype, name): body
+            for parsed in docs
+            for item in _items((parsed.document or {}).get("data"))
+            for dtype, named in item.items()
+            if isinstance(named, Mapping) and dtype in DATA_SOURCES
+            for name, body in named.items()
+            if isinstance(body, Mapping)
+        }
+        self._data_cache: dict[tuple[str, str], Any] = {}
 
     # --- names -------------------------------------------------------------------------
 
@@ -232,6 +244,18 @@ class ModuleInstance:
         if "for_each" in body:
             return {str(it["each.key"]): Ref(f"{address}{suffix}") for suffix, it in keys}
         return Ref(address)
+
+    def _data_value(self, dtype: str, name: str) -> Any:
+        key = (dtype, name)
+        if key not in self._data_bodies:
+            return Unknown()
+        if key not in self._data_cache:
+            self._data_cache[key] = Unknown()  # guards cycles
+            body = self._data_bodies[key]
+            if "count" in body or "for_each" in body:
+                return Unknown()
+            self._data_cache[key] = DATA_SOURCES[dtype](_expand_dynamic(body, self.env))
+        return self._data_cache[key]
 
     def _module_value(self, name: str) -> Any:
         children = self.children(name)
