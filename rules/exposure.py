@@ -79,6 +79,12 @@ def _cut(graph: DFDGraph, path: list[str]) -> str:
             f"Remove the public grant on {store.resource} (bucket policy or ACL) and enable "
             "all four S3 public access block settings on the bucket and the account."
         )
+    last = graph.flows_between(path)[-1]
+    if any((ev.fact or "").startswith("public_") for ev in last.evidence):
+        return (
+            f"Remove the grant to \"*\" in the resource policy of {store.resource}, or narrow "
+            "it with a condition (aws:PrincipalOrgID, aws:SourceArn, aws:SourceVpce)."
+        )
     first = graph.element(path[1])
     if first.id == store.id:
         return (

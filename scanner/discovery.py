@@ -53,7 +53,7 @@ def classify(path: Path) -> str | None:
         head = _head(path)
         if head is None:
             return None
-        if name.endswith(".json") and _is_terraform_json(head):
+        if name.endswith(".json") and _is_terraform_json(path, head):
             return "terraform"
         lowered = head.lower()
         if (
@@ -76,12 +76,28 @@ def _head(path: Path) -> str | None:
         return None
 
 
-def _is_terraform_json(head: str) -> bool:
+def _is_terraform_json(path: Path, head: str) -> bool:
+    """`terraform show -json` output: plan or state (format_version + terraform_version)."""
+    if '"format_version"' in head and '"terraform_version"' in head:
+        return True
+    if not head.lstrip().startswith("{") or '"format_version"' not in head + _tail(path):
+        return False
     try:
-        doc = json.loads(head)
-    except ValueError:
-        return '"terraform_version"' in head and '"format_version"' in head
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
     return isinstance(doc, dict) and "format_version" in doc and "terraform_version" in doc
+
+
+def _tail(path: Path) -> str:
+    """The end of a file: a re-serialised plan may put format_version last."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - _SNIFF_BYTES))
+            return f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def discover(root: Path) -> Discovered:

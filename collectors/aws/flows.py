@@ -83,6 +83,16 @@ def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow
         calls += [(fn, target, f"env {name} of {fn.address}") for name, target in fn.env_refs]
     for inst in inv.instances:
         calls += [(inst, target, f"user data of {inst.address}") for target in inst.calls]
+    # A literal that is a datastore's name or endpoint (plans resolve references to names).
+    by_name = {
+        e.name: ref for ref, e in sorted(elements.items()) if e.kind == "datastore" and e.name
+    }
+    for fn in inv.functions:
+        named = {name for name, _ in fn.env_refs}
+        for name, text in fn.env_values:
+            ref = by_name.get(text) or by_name.get(text.split(".", 1)[0])
+            if ref is not None and name not in named:
+                calls.append((fn, ref, f"env {name} of {fn.address} (by name)"))
     for src_rec, target_ref, why in calls:
         src = elements.get(src_rec.ref)
         dst = elements.get(target_ref)

@@ -20,6 +20,7 @@ from collectors.aws.reachability import Member, Service, rule_port, vpc_flows
 from collectors.aws.s3 import bucket_elements
 from collectors.aws.services import FAMILIES
 from scanner.catalogue import technology
+from scanner.errors import CollectorError
 from scanner.model import (
     INTERNET_BOUNDARY,
     INTERNET_ID,
@@ -123,7 +124,8 @@ class _Builder:
 
     def add(self, rec: r.Record, type_: str, kind: str, zone: str, **kw: Any) -> Element:
         tech = technology(type_)
-        assert tech.kind == kind
+        if tech.kind != kind:
+            raise CollectorError(f"{rec.address}: {type_} is a {tech.kind}, not a {kind}")
         if rec.conditional:
             kw["props"] = facts({**kw.get("props", {}), "existence_unknown": True})
         el = Element(

@@ -155,6 +155,7 @@ class LambdaFunction(Record):
     security_groups: tuple[str, ...] = ()
     in_vpc: bool | None = None
     env_refs: tuple[tuple[str, str], ...] = ()  # (env var name, ref)
+    env_values: tuple[tuple[str, str], ...] = ()  # (env var name, literal value)
     role: str | None = None  # the execution role it runs as
 
 

@@ -144,11 +144,17 @@ def instance(b: Block) -> r.Instance:
 def lambda_function(b: Block) -> r.LambdaFunction:
     vpc_config = v.first_block(b.body, "vpc_config")
     env_refs: list[tuple[str, str]] = []
+    env_values: list[tuple[str, str]] = []
     for env in v.blocks(b.body, "environment"):
         variables = env.get("variables")
-        if isinstance(variables, Mapping):
+        if not isinstance(variables, Mapping):
+            # The whole map is unknown (a plan before apply): keep what it refers to.
+            env_refs += [("environment", a) for a, _ in v.refs_in(variables)]
+        else:
             for name, value in sorted(variables.items()):
                 env_refs += [(name, a) for a, _ in v.refs_in(value)]
+                if (text := v.string(value)) is not None:
+                    env_values.append((name, text))
     name = v.string(b.body.get("function_name"))
     return r.LambdaFunction(
         b.address,
@@ -160,6 +166,7 @@ def lambda_function(b: Block) -> r.LambdaFunction:
         security_groups=v.refs(vpc_config.get("security_group_ids")) if vpc_config else (),
         in_vpc=vpc_config is not None,
         env_refs=tuple(env_refs),
+        env_values=tuple(env_values),
         role=v.ref(b.body.get("role")),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import Counter, defaultdict
@@ -13,6 +14,7 @@ from collectors.aws.mapping import to_fragment
 from collectors.terraform.inventory import SUPPORTED, build_inventory
 from collectors.terraform.modules import ModuleInstance, Resolver, root_inputs
 from collectors.terraform.parse import Parsed, loads, parse_files
+from collectors.terraform.plan import is_plan_or_state, plan_blocks
 from scanner.model import Diagnostic, Fragment
 
 log = logging.getLogger(__name__)
@@ -54,33 +56,56 @@ class TerraformCollector:
     def collect(self, root: Path, files: Sequence[Path]) -> Fragment:
         hcl = [f for f in files if f.suffix in (".tf", ".tfvars")]
         hcl_set = set(hcl)
-        other = [f for f in files if f not in hcl_set]
-        diagnostics = [
-            Diagnostic(
-                "warning",
-                _rel(root, f),
-                "JSON Terraform (.tf.json, plan or state) is not read yet; skipped",
-            )
-            for f in other
-        ]
+        diagnostics: list[Diagnostic] = []
         by_dir: dict[str, list[Parsed]] = defaultdict(list)
         for p in parse_files(root, hcl, self.workers, self.use_cache):
             if p.error is not None:
                 diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
             else:
                 by_dir[_dir_of(p.rel)].append(p)
+        plans: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+        for f in files:
+            if f in hcl_set:
+                continue
+            rel = _rel(root, f)
+            doc = _read_json(f, rel, diagnostics)
+            if doc is None:
+                continue
+            if rel.endswith((".tf.json", ".tfvars.json")):
+                by_dir[_dir_of(rel)].append(Parsed(f, rel, doc))  # JSON syntax: no lines
+            elif is_plan_or_state(doc):
+                plans[_dir_of(rel)].append((rel, doc))
 
         loader = _Loader(root, by_dir, self.workers, self.use_cache, diagnostics)
         resolver = Resolver(loader.load_dir, loader.read_text)
         called = _called_dirs(by_dir, resolver)
         fragments = []
+        roots = []
         for directory in sorted(by_dir):
-            tf = [p for p in by_dir[directory] if p.rel.endswith(".tf")]
+            tf = [p for p in by_dir[directory] if p.rel.endswith((".tf", ".tf.json"))]
             if not tf or directory in called:
                 continue
-            tfvars = [p for p in by_dir[directory] if p.rel.endswith(".tfvars")]
+            roots.append(directory)
+            tfvars = [p for p in by_dir[directory] if p.rel.endswith((".tfvars", ".tfvars.json"))]
             variables = self._tfvars(root, tfvars, diagnostics)
+            for rel, plan_doc in plans.get(directory, []):
+                # The plan knows every root variable's value: it wins over tfvars.
+                variables.update(_plan_variables(plan_doc))
+                diagnostics.append(
+                    Diagnostic("info", rel, f"plan variables applied to the module in {directory}")
+                )
             fragments.append(self._root(directory, tf, variables, resolver, diagnostics))
+        for directory in sorted(set(plans) - set(roots)):
+            for rel, plan_doc in plans[directory]:
+                inventory = build_inventory(plan_blocks(plan_doc, rel), scope=directory)
+                fragments.append(
+                    to_fragment(
+                        inventory,
+                        prefix=f"tf:{directory}//",
+                        scope_name=f"AWS account ({directory})",
+                    )
+                )
+                loader.read.add(rel)
         inputs = tuple(sorted(loader.read))
         return Fragment.combine(
             [*fragments, Fragment(diagnostics=tuple(diagnostics), inputs=inputs)]
@@ -134,6 +159,36 @@ class TerraformCollector:
         return values
 
 
+def _read_json(path: Path, rel: str, diagnostics: list[Diagnostic]) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        diagnostics.append(Diagnostic("error", rel, f"cannot read file: {e}"))
+        return None
+    except ValueError as e:
+        diagnostics.append(
+            Diagnostic(
+                "error",
+                rel,
+                f"not valid JSON (line {e.lineno})" if hasattr(e, "lineno") else "not valid JSON",
+            )
+        )
+        return None
+    if not isinstance(doc, dict):
+        diagnostics.append(Diagnostic("warning", rel, "not a Terraform JSON document; skipped"))
+        return None
+    return doc
+
+
+def _plan_variables(doc: Mapping[str, Any]) -> dict[str, Any]:
+    variables = doc.get("variables") or {}
+    return {
+        name: spec["value"]
+        for name, spec in variables.items()
+        if isinstance(spec, Mapping) and "value" in spec
+    }
+
+
 def _read_var_file(root: Path, path: Path, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     rel = _rel(root, path)
     try:
@@ -169,13 +224,19 @@ class _Loader:
         if directory not in self.by_dir:
             path = self.root / directory
             files = sorted(path.glob("*.tf")) if path.is_dir() else []
+            # JSON-syntax module files (*.tf.json) are read as they are: no line numbers.
+            json_files = sorted(path.glob("*.tf.json")) if path.is_dir() else []
             parsed = parse_files(self.root, files, self.workers, self.use_cache) if files else []
             for p in parsed:
                 if p.error is not None:
                     self.diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
-            self.by_dir[directory] = [p for p in parsed if p.error is None]
+            self.by_dir[directory] = [p for p in parsed if p.error is None] + [
+                Parsed(f, _rel(self.root, f), doc)
+                for f in json_files
+                if (doc := _read_json(f, _rel(self.root, f), self.diagnostics)) is not None
+            ]
             self.read.update(p.rel for p in self.by_dir[directory])
-        return [p for p in self.by_dir[directory] if p.rel.endswith(".tf")]
+        return [p for p in self.by_dir[directory] if p.rel.endswith((".tf", ".tf.json"))]
 
     def read_text(self, rel: str) -> str | None:
         try:
