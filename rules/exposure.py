@@ -82,7 +82,7 @@ def _cut(graph: DFDGraph, path: list[str]) -> str:
     last = graph.flows_between(path)[-1]
     if any((ev.fact or "").startswith("public_") for ev in last.evidence):
         return (
-            f"Remove the grant to \"*\" in the resource policy of {store.resource}, or narrow "
+            f'Remove the grant to "*" in the resource policy of {store.resource}, or narrow '
             "it with a condition (aws:PrincipalOrgID, aws:SourceArn, aws:SourceVpce)."
         )
     first = graph.element(path[1])
