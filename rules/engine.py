@@ -71,6 +71,7 @@ class Verdict:
     confidence: Confidence = Confidence.HIGH
     severity: Severity | None = None  # overrides the rule's default
     remediation: str | None = None  # overrides the rule's default
+    part: str | None = None  # the part (listener, stage) the verdict is on, if any
 
 
 class Rule:
@@ -129,7 +130,10 @@ def evaluate(graph: DFDGraph, rules: Sequence[Rule]) -> Evaluation:
 
 def _finding(graph: DFDGraph, meta: RuleMeta, v: Verdict) -> Finding:
     element = graph.get(v.element)
-    part = v.resource if element is None or v.resource != element.resource else ""
+    # The sub-resource when it has its own address (a listener, a stage), else the part's
+    # name (two listeners of one classic ELB share the ELB's address).
+    own = element is None or v.resource != element.resource
+    part = v.resource if own else (v.part or "")
     ends = (identity(graph, v.path[0]), identity(graph, v.path[-1])) if v.path else ()
     confidence, message = v.confidence, v.message
     # An element whose count/for_each is unknown may not exist: nothing on it is confirmed.

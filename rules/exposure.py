@@ -88,8 +88,8 @@ def _cut(graph: DFDGraph, path: list[str]) -> str:
     first = graph.element(path[1])
     if first.id == store.id:
         return (
-            f"Set publicly_accessible = false on {store.resource}, move it to private "
-            "subnets, and replace 0.0.0.0/0 in its security group with the application's "
-            "security group."
+            f"Turn off public access to {store.resource} (publicly_accessible = false on it "
+            "or its cluster instances, or a VPC-only endpoint), keep it in private subnets, "
+            "and replace 0.0.0.0/0 in its security group with the application's group."
         )
     return f"Make {first.resource} internal, or stop it forwarding to {store.resource}."

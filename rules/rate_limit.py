@@ -64,4 +64,5 @@ class ApiWithoutRateLimit(Rule):
                     evidence=stage.evidence,
                     flow=flow.id,
                     path=(INTERNET_ID, api.id),
+                    part=stage.name,
                 )

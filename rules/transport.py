@@ -64,4 +64,5 @@ class PlaintextInternetListener(Rule):
                 evidence=part.evidence if part else flow.evidence,
                 flow=flow.id,
                 path=(INTERNET_ID, target.id),
+                part=part.name if part else None,
             )

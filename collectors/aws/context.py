@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from collectors.aws import records as r
 from collectors.aws.network import SecurityGroups, SubnetTier
-from scanner.model import Element, Evidence, Fact
+from scanner.model import Element, Evidence, Fact, Part
 
 
 class Context(Protocol):
@@ -32,6 +32,12 @@ class Context(Protocol):
 
     def add(self, rec: r.Record, type_: str, kind: str, zone: str, **kw: Any) -> Element:
         """Build and register the element for a record (kind must match the catalogue)."""
+        ...
+
+    def extend(
+        self, ref: str, props: Mapping[str, Fact | None], parts: tuple[Part, ...] = ()
+    ) -> Element:
+        """Add facts (None drops nothing) and parts to an element already built."""
         ...
 
     def guard(

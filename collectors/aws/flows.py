@@ -98,7 +98,7 @@ def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow
         dst = elements.get(target_ref)
         if src is None or dst is None or dst.kind != "datastore":
             continue
-        protocol, port = _service_port(dst)
+        protocol, port = service_port(dst)
         out.append(
             Flow(
                 src.id,
@@ -107,14 +107,21 @@ def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow
                 port,
                 basis="called",
                 derivation=f"inferred: {why} references {dst.resource}",
-                tls=True if protocol == "https" else None,
+                tls=True if protocol == "https" else _tls_only(dst),
                 evidence=(src_rec.evidence,),
             )
         )
     return out
 
 
-def _service_port(el: Element) -> tuple[str, int | None]:
+def _tls_only(el: Element) -> bool | None:
+    """A datastore that requires TLS makes client connections TLS; one that has no TLS
+    makes them plaintext; otherwise the client decides (unknown)."""
+    tls = el.fact("tls")
+    return tls if isinstance(tls, bool) else None
+
+
+def service_port(el: Element) -> tuple[str, int | None]:
     """How a client reaches a datastore: its stated protocol/port, else by engine."""
     stated = el.fact("protocol")
     if isinstance(stated, str):

@@ -101,6 +101,15 @@ class _Builder:
     def element(self, ref: str) -> Element | None:
         return self.elements.get(ref)
 
+    def extend(
+        self, ref: str, props: Mapping[str, Fact | None], parts: tuple[Part, ...] = ()
+    ) -> Element:
+        el = self.elements[ref]
+        known = {k: v for k, v in props.items() if v is not None}
+        el = replace(el, props=facts({**el.props, **known}), parts=(*el.parts, *parts))
+        self.elements[ref] = el
+        return el
+
     def note_zone(self, zone: str, facts_: Mapping[str, Fact], evidence: Evidence) -> None:
         b = self.boundaries.get(zone)
         if b is None:
@@ -278,7 +287,7 @@ class _Builder:
                     engine=db.engine,
                     port=db.port,
                     publicly_accessible=db.publicly_accessible,
-                    storage_encrypted=db.storage_encrypted,
+                    encryption_at_rest=db.storage_encrypted,
                 ),
                 evidence=(db.evidence,),
             )

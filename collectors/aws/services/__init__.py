@@ -15,4 +15,6 @@ from collectors.aws.services import (
     network,
 )
 
-FAMILIES = (network, compute, datastores_vpc, datastores_regional, edge, identity)
+# Datastores first, so compute env vars and user data that name them find their elements;
+# identity last, as its permission flows reach every element.
+FAMILIES = (network, datastores_vpc, datastores_regional, compute, edge, identity)
