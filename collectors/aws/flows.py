@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from collectors.aws import records as r
-from scanner.model import Element, Flow
+from scanner.model import Element, Evidence, Flow
 
 DB_PROTOCOL = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
@@ -96,22 +96,24 @@ def reference_flows(inv: r.Inventory, elements: dict[str, Element]) -> list[Flow
     for src_rec, target_ref, why in calls:
         src = elements.get(src_rec.ref)
         dst = elements.get(target_ref)
-        if src is None or dst is None or dst.kind != "datastore":
-            continue
-        protocol, port = service_port(dst)
-        out.append(
-            Flow(
-                src.id,
-                dst.id,
-                protocol,
-                port,
-                basis="called",
-                derivation=f"inferred: {why} references {dst.resource}",
-                tls=True if protocol == "https" else _tls_only(dst),
-                evidence=(src_rec.evidence,),
-            )
-        )
+        if src is not None and dst is not None and dst.kind == "datastore":
+            out.append(datastore_call(src, dst, why, src_rec.evidence))
     return out
+
+
+def datastore_call(src: Element, dst: Element, why: str, evidence: Evidence) -> Flow:
+    """The `called` flow from a workload to a datastore its configuration names."""
+    protocol, port = service_port(dst)
+    return Flow(
+        src.id,
+        dst.id,
+        protocol,
+        port,
+        basis="called",
+        derivation=f"inferred: {why} references {dst.resource}",
+        tls=True if protocol == "https" else _tls_only(dst),
+        evidence=(evidence,),
+    )
 
 
 def _tls_only(el: Element) -> bool | None:

@@ -1,0 +1,39 @@
+"""AWS service family 'identity': IAM permission flows, CloudTrail and VPC flow logs."""
+
+from __future__ import annotations
+
+from collectors.aws.context import Context
+from collectors.aws.services.identity.audit import note_audit
+from collectors.aws.services.identity.permissions import permission_flows, role_of
+from collectors.aws.services.identity.policies import DATA_ACTIONS, MANAGED
+from collectors.aws.services.identity.records import (
+    FlowLog,
+    IamPolicy,
+    IamPolicyAttachment,
+    IamRole,
+    InstanceProfile,
+    Statement,
+    Trail,
+)
+from scanner.model import Flow
+
+__all__ = [
+    "DATA_ACTIONS",
+    "MANAGED",
+    "FlowLog",
+    "IamPolicy",
+    "IamPolicyAttachment",
+    "IamRole",
+    "InstanceProfile",
+    "Statement",
+    "Trail",
+    "elements",
+    "permission_flows",
+    "role_of",
+]
+
+
+def elements(ctx: Context) -> list[Flow]:
+    """Note audit facts on zones; return the flows IAM permissions open to datastores."""
+    note_audit(ctx)
+    return permission_flows(ctx)
