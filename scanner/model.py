@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Literal
 
 # A security fact is TRI-STATE: True, False, or absent (unknown). Non-boolean facts
@@ -21,14 +20,38 @@ Basis = Literal["called", "reachable"]
 Tier = Literal["public", "private", "isolated"]
 
 
+class FrozenFacts(Mapping[str, Fact]):
+    """A read-only, picklable mapping of facts, in key order."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Fact]) -> None:
+        self._data = dict(sorted(data.items()))
+
+    def __getitem__(self, key: str) -> Fact:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenFacts({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenFacts], tuple[dict[str, Fact]]]:
+        return (FrozenFacts, (self._data,))
+
+
 def facts(values: Mapping[str, Fact | None] | None = None, /, **kw: Fact | None) -> Facts:
     """Freeze known facts into a read-only mapping, dropping unknowns (None)."""
     merged: dict[str, Fact | None] = dict(values or {})
     merged.update(kw)
-    return MappingProxyType({k: v for k, v in sorted(merged.items()) if v is not None})
+    return FrozenFacts({k: v for k, v in merged.items() if v is not None})
 
 
-EMPTY: Facts = MappingProxyType({})
+EMPTY: Facts = FrozenFacts({})
 
 
 class Severity(enum.IntEnum):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -51,11 +53,34 @@ class ScanResult:
     skipped: dict[str, int]
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """A scan builds many small objects and frees them at the end: the cycle collector
+    only costs time here (about a third of a warm scan), so pause it for the scan."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan(
     root: Path,
     collectors: dict[str, Collector] | None = None,
     rules: Sequence[Rule] | None = None,
     options: ScanOptions = ScanOptions(),
+) -> ScanResult:
+    with _no_gc():
+        return _scan(root, collectors, rules, options)
+
+
+def _scan(
+    root: Path,
+    collectors: dict[str, Collector] | None,
+    rules: Sequence[Rule] | None,
+    options: ScanOptions,
 ) -> ScanResult:
     collectors = default_collectors(options) if collectors is None else collectors
     found = discover(root)

@@ -55,7 +55,7 @@ def load_balancer(b: Block) -> r.LoadBalancer:
     )
 
 
-def _actions(blocks: list[dict[str, Any]]) -> tuple[r.Action, ...]:
+def _actions(blocks: list[Mapping[str, Any]]) -> tuple[r.Action, ...]:
     out = []
     for a in blocks:
         groups = list(v.refs(a.get("target_group_arn")))

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from collectors.aws.mapping import to_fragment
+from collectors.terraform.fragment_cache import Entry, FragmentCache, root_key
 from collectors.terraform.inventory import SUPPORTED, build_inventory
 from collectors.terraform.modules import ModuleInstance, Resolver, root_inputs
-from collectors.terraform.parse import Parsed, loads, parse_files
+from collectors.terraform.parse import (
+    Parsed,
+    cache_dir,
+    content_digest,
+    loads,
+    parse_files,
+    relative,
+)
 from collectors.terraform.plan import is_plan_or_state, plan_blocks
 from scanner.model import Diagnostic, Fragment
 
@@ -31,7 +38,7 @@ def _is_auto_tfvars(rel: str) -> bool:
 
 
 def _rel(root: Path, path: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
+    return relative(root, path)
 
 
 class TerraformCollector:
@@ -77,6 +84,8 @@ class TerraformCollector:
                 plans[_dir_of(rel)].append((rel, doc))
 
         loader = _Loader(root, by_dir, self.workers, self.use_cache, diagnostics)
+        cdir = cache_dir() if self.use_cache else None
+        self._fragments = FragmentCache(cdir / "roots" if cdir else None)
         resolver = Resolver(loader.load_dir, loader.read_text)
         called = _called_dirs(by_dir, resolver)
         fragments = []
@@ -94,7 +103,7 @@ class TerraformCollector:
                 diagnostics.append(
                     Diagnostic("info", rel, f"plan variables applied to the module in {directory}")
                 )
-            fragments.append(self._root(directory, tf, variables, resolver, diagnostics))
+            fragments.append(self._cached_root(directory, tf, variables, resolver, loader))
         for directory in sorted(set(plans) - set(roots)):
             for rel, plan_doc in plans[directory]:
                 inventory = build_inventory(plan_blocks(plan_doc, rel), scope=directory)
@@ -110,6 +119,37 @@ class TerraformCollector:
         return Fragment.combine(
             [*fragments, Fragment(diagnostics=tuple(diagnostics), inputs=inputs)]
         )
+
+    def _cached_root(
+        self,
+        directory: str,
+        tf: list[Parsed],
+        variables: Mapping[str, Any],
+        resolver: Resolver,
+        loader: _Loader,
+    ) -> Fragment:
+        """Evaluate a root module, or reuse the result of an unchanged one."""
+        key = root_key(directory, [(p.rel, p.digest) for p in tf], dict(variables))
+        entry = self._fragments.get(key, loader.digest_of)
+        if entry is None:
+            marks = len(loader.diagnostics)
+            loader.reads.clear()
+            loader.dirs_used.clear()
+            fragment = self._root(directory, tf, variables, resolver, loader.diagnostics)
+            own = {p.rel for p in tf}
+            used = {p.rel for d in loader.dirs_used for p in loader.by_dir.get(d, [])}
+            # Directories by their listing, so a module that appears later is noticed;
+            # files that do not exist (yet) by an absent hash.
+            used |= {f"{d}/" for d in loader.dirs_used}
+            deps = {rel: loader.digest_of(rel) for rel in used | loader.reads if rel not in own}
+            entry = Entry(fragment, tuple(loader.diagnostics[marks:]), tuple(sorted(deps.items())))
+            self._fragments.put(key, entry)
+        else:
+            loader.diagnostics.extend(entry.diagnostics)
+            loader.read.update(
+                rel for rel, digest in entry.deps if digest and rel.endswith((".tf", ".tf.json"))
+            )
+        return entry.fragment
 
     def _root(
         self,
@@ -219,8 +259,12 @@ class _Loader:
         self.use_cache = use_cache
         self.diagnostics = diagnostics
         self.read: set[str] = {p.rel for docs in by_dir.values() for p in docs}
+        self.reads: set[str] = set()  # other files read (module manifests)
+        self.dirs_used: set[str] = set()  # module directories asked for
+        self.digests: dict[str, str] = {}
 
     def load_dir(self, directory: str) -> list[Parsed]:
+        self.dirs_used.add(directory)
         if directory not in self.by_dir:
             path = self.root / directory
             files = sorted(path.glob("*.tf")) if path.is_dir() else []
@@ -239,10 +283,30 @@ class _Loader:
         return [p for p in self.by_dir[directory] if p.rel.endswith((".tf", ".tf.json"))]
 
     def read_text(self, rel: str) -> str | None:
+        self.reads.add(rel)
         try:
             return (self.root / rel).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+    def digest_of(self, rel: str) -> str | None:
+        """The content hash of a file relative to the root (None: it cannot be read);
+        for "dir/", a hash of the Terraform files it lists."""
+        if rel.endswith("/"):
+            path = self.root / rel
+            if not path.is_dir():
+                return None
+            names = sorted(f.name for f in path.iterdir() if f.name.endswith((".tf", ".tf.json")))
+            return content_digest("\0".join(names).encode())
+        if rel not in self.digests:
+            for docs in self.by_dir.values():
+                self.digests.update((p.rel, p.digest) for p in docs if p.digest)
+        if rel not in self.digests:
+            try:
+                self.digests[rel] = content_digest((self.root / rel).read_bytes())
+            except OSError:
+                return None
+        return self.digests[rel]
 
 
 def _called_dirs(by_dir: dict[str, list[Parsed]], resolver: Resolver) -> set[str]:

@@ -36,7 +36,7 @@ def _items(section: object) -> Iterator[Mapping[str, Any]]:
 
 
 def is_override(rel: str) -> bool:
-    name = PurePosixPath(rel).name
+    name = rel.rsplit("/", 1)[-1]
     return name in ("override.tf", "override.tf.json") or name.endswith(
         ("_override.tf", "_override.tf.json")
     )
@@ -254,7 +254,7 @@ class ModuleInstance:
             body = self._data_bodies[key]
             if "count" in body or "for_each" in body:
                 return Unknown()
-            self._data_cache[key] = DATA_SOURCES[dtype](_expand_dynamic(body, self.env))
+            self._data_cache[key] = DATA_SOURCES[dtype](LazyBody(body, self.env))
         return self._data_cache[key]
 
     def _module_value(self, name: str) -> Any:
@@ -352,7 +352,7 @@ class ModuleInstance:
                     env = self.env.with_iteration(
                         **{"count.index": Unknown(), "each.key": Unknown(), "each.value": Unknown()}
                     )
-                evaluated = _expand_dynamic(body, env)
+                evaluated = LazyBody(body, env)
                 yield Block(
                     type=rtype,
                     name=name,
@@ -420,27 +420,57 @@ def root_inputs(values: Mapping[str, Any]) -> Callable[[str], tuple[bool, Any]]:
     return inputs
 
 
-def _expand_dynamic(body: Mapping[str, Any], env: Env) -> dict[str, Any]:
-    """Evaluate a block body; `dynamic` blocks become the nested blocks they generate."""
-    out: dict[str, Any] = {}
-    for key, value in body.items():
-        if key == "dynamic" and isinstance(value, list):
-            continue
+class LazyBody(Mapping[str, Any]):
+    """A block body whose attributes are evaluated when first read.
+
+    Record builders read a handful of attributes per resource; tags, descriptions and
+    the rest are never evaluated. `dynamic` blocks appear as the nested blocks they
+    generate, under their label.
+    """
+
+    def __init__(self, raw: Mapping[str, Any], env: Env) -> None:
+        self._raw = raw
+        self._env = env
+        self._cache: dict[str, Any] = {}
+        self._dynamic: dict[str, Mapping[str, Any]] = {
+            label: spec
+            for item in _items(raw.get("dynamic"))
+            for label, spec in item.items()
+            if isinstance(spec, Mapping)
+        }
+        self._keys = [k for k in raw if k != "dynamic"]
+        self._keys += [label for label in self._dynamic if label not in raw]
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._cache:
+            return self._cache[key]
+        if key not in self._raw and key not in self._dynamic:
+            raise KeyError(key)
+        value = self._raw.get(key)
         if key.startswith("__"):
-            out[key] = value
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            out[key] = [_expand_dynamic(v, env) for v in value]
+            out: Any = value
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            out = [LazyBody(v, self._env) for v in value]
+        elif key in self._raw:
+            out = evaluate_value(value, self._env)
         else:
-            out[key] = evaluate_value(value, env)
-    for item in _items(body.get("dynamic")):
-        for label, spec in item.items():
-            if isinstance(spec, Mapping):
-                out.setdefault(label, [])
-                out[label].extend(_dynamic_blocks(label, spec, env))
-    return out
+            out = []
+        if key in self._dynamic:
+            out = [
+                *(out if isinstance(out, list) else []),
+                *_dynamic_blocks(key, self._dynamic[key], self._env),
+            ]
+        self._cache[key] = out
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
-def _dynamic_blocks(label: str, spec: Mapping[str, Any], env: Env) -> list[dict[str, Any]]:
+def _dynamic_blocks(label: str, spec: Mapping[str, Any], env: Env) -> list[Mapping[str, Any]]:
     content = next(iter(_items(spec.get("content"))), None)
     if content is None:
         return []
@@ -455,6 +485,5 @@ def _dynamic_blocks(label: str, spec: Mapping[str, Any], env: Env) -> list[dict[
         # Unknown: a placeholder block whose every value is unknown.
         return [{"__unknown__": True, "__start_line__": meta_line(content) or meta_line(spec)}]
     return [
-        _expand_dynamic(content, env.with_iteration(**{name: {"key": k, "value": v}}))
-        for k, v in pairs
+        LazyBody(content, env.with_iteration(**{name: {"key": k, "value": v}})) for k, v in pairs
     ]

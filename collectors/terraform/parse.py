@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,11 @@ from lark.exceptions import UnexpectedInput
 log = logging.getLogger(__name__)
 
 # Cache format version: bump when the parse output or python-hcl2's output changes.
-_CACHE_VERSION = f"2-hcl2-{getattr(hcl2, '__version__', 'x')}"
+# marshal is several times faster to load than JSON, but its format is private to one
+# Python version: the version is part of the cache key.
+_CACHE_VERSION = (
+    f"3-hcl2-{getattr(hcl2, '__version__', 'x')}-py{sys.version_info[0]}.{sys.version_info[1]}"
+)
 # Below this much HCL, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 256 * 1024
 
@@ -34,6 +40,15 @@ class Parsed:
     document: dict[str, Any] | None
     error: str | None = None
     error_line: int | None = None
+    digest: str = field(default="", compare=False)  # content hash, with the parser version
+
+
+def relative(root: Path, path: Path) -> str:
+    """`path` relative to the scan root, '/'-separated (`..` when outside it)."""
+    base, full = str(root), str(path)
+    if full.startswith(base + os.sep):
+        return full[len(base) + 1 :].replace(os.sep, "/")
+    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def cache_dir() -> Path | None:
@@ -115,23 +130,28 @@ def _parse_one(args: tuple[str, bytes]) -> tuple[dict[str, Any] | None, str | No
     return _parse_text(text)
 
 
+def content_digest(data: bytes) -> str:
+    """The key of a file's parse result: its bytes and the parser's version."""
+    return hashlib.sha256(_CACHE_VERSION.encode() + b"\0" + data).hexdigest()
+
+
 def _cache_get(cdir: Path | None, digest: str) -> Any:
     if cdir is None:
         return None
     try:
-        return json.loads((cdir / digest[:2] / f"{digest}.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        return marshal.loads((cdir / digest[:2] / f"{digest}.bin").read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return None
 
 
-def _cache_put(cdir: Path | None, digest: str, value: object) -> None:
+def _cache_put(cdir: Path | None, digest: str, value: Any) -> None:
     if cdir is None:
         return
-    target = cdir / digest[:2] / f"{digest}.json"
+    target = cdir / digest[:2] / f"{digest}.bin"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(value), "utf-8")
+        tmp.write_bytes(marshal.dumps(value))
         tmp.replace(target)
     except OSError as e:  # a read-only home must not break a scan
         log.debug("cannot write parse cache %s: %s", target, e)
@@ -146,16 +166,16 @@ def parse_files(
     results: list[Parsed | None] = [None] * len(paths)
     todo: list[tuple[int, str, bytes]] = []
     for i, path in enumerate(paths):
-        rel = Path(os.path.relpath(path, root)).as_posix()
+        rel = relative(root, path)
         try:
             data = path.read_bytes()
         except OSError as e:
             results[i] = Parsed(path, rel, None, f"cannot read file: {e.strerror or e}")
             continue
-        digest = hashlib.sha256(_CACHE_VERSION.encode() + b"\0" + data).hexdigest()
+        digest = content_digest(data)
         cached = _cache_get(cdir, digest)
         if isinstance(cached, list) and len(cached) == 3:
-            results[i] = Parsed(path, rel, cached[0], cached[1], cached[2])
+            results[i] = Parsed(path, rel, cached[0], cached[1], cached[2], digest)
         else:
             todo.append((i, digest, data))
 
@@ -163,7 +183,7 @@ def parse_files(
     for (i, digest, _), (doc, err, line) in zip(todo, outputs, strict=True):
         _cache_put(cdir, digest, [doc, err, line])
         path = paths[i]
-        results[i] = Parsed(path, Path(os.path.relpath(path, root)).as_posix(), doc, err, line)
+        results[i] = Parsed(path, relative(root, path), doc, err, line, digest)
     return [r for r in results if r is not None]
 
 

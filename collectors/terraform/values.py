@@ -128,17 +128,17 @@ def strings(value: object) -> tuple[str, ...] | None:
     return None
 
 
-def blocks(body: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+def blocks(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     """Nested blocks of one type (python-hcl2 gives a list of dicts)."""
     value = body.get(name)
     if isinstance(value, list):
-        return [b for b in value if isinstance(b, dict)]
-    if isinstance(value, dict):
+        return [b for b in value if isinstance(b, Mapping)]
+    if isinstance(value, Mapping):
         return [value]
     return []
 
 
-def first_block(body: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+def first_block(body: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     found = blocks(body, name)
     return found[0] if found else None
 

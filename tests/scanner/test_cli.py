@@ -164,7 +164,7 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert run("scan", str(SHOP), "--no-cache", "--format", "json")[0] == 1
     assert not cache.exists()
     assert run("scan", str(SHOP), "--format", "json")[0] == 1
-    assert len(list(cache.rglob("*.json"))) == len(list(SHOP.glob("*.tf")))
+    assert len(list(cache.rglob("*.bin"))) == len(list(SHOP.glob("*.tf")))
 
 
 def test_nothing_readable_is_a_fatal_error(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def _port(body: Mapping[str, Any], engine: str | None) -> int | None:
     return next((p for prefix, p in _PORTS if low and low.startswith(prefix)), None)
 
 
-def _block(body: Mapping[str, Any], name: str) -> tuple[bool | None, dict[str, Any]]:
+def _block(body: Mapping[str, Any], name: str) -> tuple[bool | None, Mapping[str, Any]]:
     """Is an optional nested block there (None: a `dynamic` one over unknown items)?"""
     block = v.first_block(body, name)
     if block is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
@@ -190,7 +191,7 @@ def test_unreadable_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
 
 def _cache_file(cdir: Path, data: bytes) -> Path:
     digest = hashlib.sha256(parse._CACHE_VERSION.encode() + b"\0" + data).hexdigest()
-    return cdir / digest[:2] / f"{digest}.json"
+    return cdir / digest[:2] / f"{digest}.bin"
 
 
 def _refuse_to_parse(_: Any) -> Any:
@@ -227,9 +228,9 @@ def test_corrupt_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.Monk
     path = write(tmp_path, "good.tf", GOOD_TF)
     entry = _cache_file(cdir, GOOD_TF.encode())
     entry.parent.mkdir(parents=True)
-    entry.write_text("{not json", "utf-8")
+    entry.write_bytes(b"\x00not marshal data")
     assert parse_files(tmp_path, [path], workers=1) == [Parsed(path, "good.tf", GOOD_DOC)]
-    assert entry.read_text("utf-8").startswith('[{"resource"')
+    assert marshal.loads(entry.read_bytes()) == [GOOD_DOC, None, None]
 
 
 def test_empty_cache_dir_setting_writes_nothing(
