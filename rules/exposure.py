@@ -64,7 +64,7 @@ class DatastoreReachableFromInternet(Rule):
                 element=store.id,
                 resource=store.resource,
                 message=f"{message} ({last.derivation}).",
-                evidence=tuple(dict.fromkeys((*last.evidence, *store.evidence[:1]))),
+                evidence=tuple(dict.fromkeys((*last.evidence, *store.evidence))),
                 flow=last.id,
                 path=tuple(path),
                 confidence=Confidence.LOW if unconfirmed else Confidence.HIGH,

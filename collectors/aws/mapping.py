@@ -137,6 +137,8 @@ class _Builder:
             raise CollectorError(f"{rec.address}: {type_} is a {tech.kind}, not a {kind}")
         if rec.conditional:
             kw["props"] = facts({**kw.get("props", {}), "existence_unknown": True})
+        if rec.inputs:
+            kw["evidence"] = (*kw.get("evidence", (rec.evidence,)), *rec.inputs)
         el = Element(
             id=self.eid(rec.ref),
             kind=tech.kind,

@@ -22,6 +22,7 @@ class Record:
     evidence: Evidence
     key: str | None = None
     conditional: bool = False  # count/for_each unknown: may not exist at all
+    inputs: tuple[Evidence, ...] = ()  # where the variable values it was built from are set
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -22,7 +23,7 @@ from collectors.terraform.parse import (
     relative,
 )
 from collectors.terraform.plan import is_plan_or_state, plan_blocks
-from scanner.model import Diagnostic, Fragment
+from scanner.model import Diagnostic, Evidence, Fragment
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +97,16 @@ class TerraformCollector:
                 continue
             roots.append(directory)
             tfvars = [p for p in by_dir[directory] if p.rel.endswith((".tfvars", ".tfvars.json"))]
-            variables = self._tfvars(root, tfvars, diagnostics)
+            variables, origins = self._tfvars(root, tfvars, diagnostics)
             for rel, plan_doc in plans.get(directory, []):
                 # The plan knows every root variable's value: it wins over tfvars.
-                variables.update(_plan_variables(plan_doc))
+                planned = _plan_variables(plan_doc)
+                variables.update(planned)
+                origins.update({name: _origin(rel, name, None) for name in planned})
                 diagnostics.append(
                     Diagnostic("info", rel, f"plan variables applied to the module in {directory}")
                 )
-            fragments.append(self._cached_root(directory, tf, variables, resolver, loader))
+            fragments.append(self._cached_root(directory, tf, variables, origins, resolver, loader))
         for directory in sorted(set(plans) - set(roots)):
             for rel, plan_doc in plans[directory]:
                 inventory = build_inventory(plan_blocks(plan_doc, rel), scope=directory)
@@ -125,17 +128,20 @@ class TerraformCollector:
         directory: str,
         tf: list[Parsed],
         variables: Mapping[str, Any],
+        origins: Mapping[str, Evidence],
         resolver: Resolver,
         loader: _Loader,
     ) -> Fragment:
         """Evaluate a root module, or reuse the result of an unchanged one."""
-        key = root_key(directory, [(p.rel, p.digest) for p in tf], dict(variables))
+        files = [(p.rel, p.digest) for p in tf]
+        files += [(f"{o.file}:{o.line}", name) for name, o in sorted(origins.items())]
+        key = root_key(directory, files, dict(variables))
         entry = self._fragments.get(key, loader.digest_of)
         if entry is None:
             marks = len(loader.diagnostics)
             loader.reads.clear()
             loader.dirs_used.clear()
-            fragment = self._root(directory, tf, variables, resolver, loader.diagnostics)
+            fragment = self._root(directory, tf, variables, origins, resolver, loader.diagnostics)
             own = {p.rel for p in tf}
             used = {p.rel for d in loader.dirs_used for p in loader.by_dir.get(d, [])}
             # Directories by their listing, so a module that appears later is noticed;
@@ -156,6 +162,7 @@ class TerraformCollector:
         directory: str,
         tf: list[Parsed],
         variables: Mapping[str, Any],
+        origins: Mapping[str, Evidence],
         resolver: Resolver,
         diagnostics: list[Diagnostic],
     ) -> Fragment:
@@ -173,15 +180,16 @@ class TerraformCollector:
                     f"{sum(skipped.values())} resources of types not modelled yet: {kinds}",
                 )
             )
-        inventory = build_inventory(blocks, scope=directory)
+        inventory = build_inventory(blocks, scope=directory, origins=origins)
         return to_fragment(
             inventory, prefix=f"tf:{directory}//", scope_name=f"AWS account ({directory})"
         )
 
     def _tfvars(
         self, root: Path, tfvars: list[Parsed], diagnostics: list[Diagnostic]
-    ) -> dict[str, Any]:
-        """terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, later winning."""
+    ) -> tuple[dict[str, Any], dict[str, Evidence]]:
+        """terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, later winning;
+        with where each value was set."""
         auto = sorted(
             (p for p in tfvars if _is_auto_tfvars(p.rel)),
             key=lambda p: (not p.rel.endswith("terraform.tfvars"), p.rel),
@@ -192,11 +200,41 @@ class TerraformCollector:
                     Diagnostic("info", p.rel, "not loaded automatically; pass it with --var-file")
                 )
         values: dict[str, Any] = {}
-        for p in auto:
-            values.update({k: v for k, v in (p.document or {}).items() if not k.startswith("__")})
-        for path in self.var_files:
-            values.update(_read_var_file(root, path, diagnostics))
-        return values
+        origins: dict[str, Evidence] = {}
+        sources = [(p.path, p.rel, p.document or {}) for p in auto]
+        sources += [
+            (f, _rel(root, f), _read_var_file(root, f, diagnostics)) for f in self.var_files
+        ]
+        for path, rel, doc in sources:
+            assigned = {k: v for k, v in doc.items() if not k.startswith("__")}
+            values.update(assigned)
+            text = _text(path)
+            origins.update({name: _origin(rel, name, _line_of(text, name)) for name in assigned})
+        return values, origins
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _line_of(text: str, name: str) -> int | None:
+    """The line that assigns `name` in a variable file (python-hcl2 gives no lines there)."""
+    m = re.search(rf"^[ \t]*\"?{re.escape(name)}\"?[ \t]*[=:]", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _origin(rel: str, name: str, line: int | None) -> Evidence:
+    return Evidence(
+        source="terraform",
+        file=rel,
+        line=line,
+        address=f"var.{name}",
+        fact=f"var.{name}",
+        detail=f"variable {name} is set here",
+    )
 
 
 def _read_json(path: Path, rel: str, diagnostics: list[Diagnostic]) -> dict[str, Any] | None:

@@ -9,10 +9,11 @@ Unknown is never guessed and never treated as false.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from collectors.terraform import expr as x
@@ -82,8 +83,25 @@ def is_known(value: object) -> bool:
     return True
 
 
-class _Cycle(Exception):
-    pass
+class Tracker:
+    """Which root variables the values being evaluated came from (for evidence: a
+    finding decided by a tfvars value points at that tfvars line too)."""
+
+    def __init__(self) -> None:
+        self._open: list[set[str]] = []
+
+    def note(self, names: Iterable[str]) -> None:
+        for deps in self._open:
+            deps.update(names)
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[set[str]]:
+        deps: set[str] = set()
+        self._open.append(deps)
+        try:
+            yield deps
+        finally:
+            self._open.pop()
 
 
 @dataclass
@@ -102,25 +120,19 @@ class Env:
     path_root: str = "."
     data: Callable[[str, str], Any] = field(default=lambda t, n: Unknown())
     iteration: dict[str, Any] = field(default_factory=dict)  # count.index, each.*
+    tracker: Tracker = field(default_factory=Tracker)
+    # The root variables a variable of this module depends on (a root variable: itself).
+    var_deps: Callable[[str], Iterable[str]] = field(default=lambda name: ())
     _local_cache: dict[str, Any] = field(default_factory=dict)
+    _local_deps: dict[str, set[str]] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
 
     def with_iteration(self, **names: Any) -> Env:
-        return Env(
-            self.variables,
-            self.locals_,
-            self.resource,
-            self.module,
-            self.path_module,
-            self.path_root,
-            self.data,
-            {**self.iteration, **names},
-            self._local_cache,
-            self._evaluating,
-        )
+        return replace(self, iteration={**self.iteration, **names})
 
     def local(self, name: str) -> Any:
         if name in self._local_cache:
+            self.tracker.note(self._local_deps.get(name, ()))
             return self._local_cache[name]
         if name not in self.locals_:
             return Unknown()
@@ -128,10 +140,13 @@ class Env:
             return Unknown()  # a cycle (Terraform rejects it): unknown, not an error
         self._evaluating.add(name)
         try:
-            value = evaluate_value(self.locals_[name], self)
+            with self.tracker.collect() as deps:
+                value = evaluate_value(self.locals_[name], self)
         finally:
             self._evaluating.discard(name)
         self._local_cache[name] = value
+        self._local_deps[name] = deps
+        self.tracker.note(deps)
         return value
 
 
@@ -222,7 +237,9 @@ def _root(name: str, rest: list[object], env: Env) -> tuple[Any, list[object]]:
             return Unknown(), []
         tail = rest[1:]
         if name == "var":
-            return env.variables.get(attr, Unknown()), tail
+            value = env.variables.get(attr, Unknown())
+            env.tracker.note(env.var_deps(attr))
+            return value, tail
         if name == "local":
             return env.local(attr), tail
         if name == "module":

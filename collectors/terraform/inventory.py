@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +13,9 @@ from collectors.terraform import aws_network as net
 from collectors.terraform import aws_services as svc
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
+from collectors.terraform.modules import LazyBody
 from collectors.terraform.services import RESOURCES as FAMILY_RESOURCES
+from scanner.model import Evidence
 
 # resource type -> (Inventory field, builder). Aliases (aws_alb*) share builders.
 _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
@@ -70,8 +72,22 @@ _SPECIAL = {
 SUPPORTED = frozenset(_SIMPLE) | _SPECIAL | frozenset(FAMILY_RESOURCES)
 
 
-def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
-    """Normalised AWS records for one Terraform module (pure: blocks in, records out)."""
+def _with_inputs(record: Any, b: Block, origins: Mapping[str, Evidence]) -> Any:
+    """The record, with the tfvars lines of the root variables its attributes used."""
+    used = b.body.root_variables() if isinstance(b.body, LazyBody) else set()
+    inputs = tuple(origins[name] for name in sorted(used) if name in origins)
+    record = replace(record, conditional=True) if b.conditional else record
+    return replace(record, inputs=inputs) if inputs else record
+
+
+def build_inventory(
+    blocks: Iterable[Block], scope: str, origins: Mapping[str, Evidence] | None = None
+) -> r.Inventory:
+    """Normalised AWS records for one Terraform module (pure: blocks in, records out).
+
+    `origins` says where root variables got their values (a tfvars line): records built
+    from those values carry that evidence too."""
+    origins = origins or {}
     out: dict[str, list[Any]] = defaultdict(list)
     extra_routes: dict[str, list[r.Route]] = defaultdict(list)
     main_tables: set[str] = set()
@@ -81,13 +97,12 @@ def build_inventory(blocks: Iterable[Block], scope: str) -> r.Inventory:
         if family is not None:
             built = family(b)
             for record in built if isinstance(built, list) else [built]:
-                out["extra"].append(replace(record, conditional=True) if b.conditional else record)
+                out["extra"].append(_with_inputs(record, b, origins))
             continue
         simple = _SIMPLE.get(b.type)
         if simple is not None:
             field, build = simple
-            record = build(b)
-            out[field].append(replace(record, conditional=True) if b.conditional else record)
+            out[field].append(_with_inputs(build(b), b, origins))
         elif b.type == "aws_route_table":
             tables.append(net.route_table(b))
         elif b.type == "aws_default_route_table":

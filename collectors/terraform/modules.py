@@ -18,7 +18,7 @@ from typing import Any
 
 from collectors.terraform.blocks import Block
 from collectors.terraform.datasources import DATA_SOURCES
-from collectors.terraform.evaluate import Env, Ref, Unknown, evaluate_value
+from collectors.terraform.evaluate import Env, Ref, Tracker, Unknown, evaluate_value
 from collectors.terraform.parse import Parsed
 from collectors.terraform.values import meta_line
 from scanner.model import Diagnostic
@@ -148,17 +148,22 @@ class ModuleInstance:
         resolver: Resolver,
         diagnostics: list[Diagnostic],
         depth: int = 0,
+        tracker: Tracker | None = None,
     ) -> None:
         self.directory = directory
         self.docs = docs
         self.prefix = prefix
         self.key = key  # manifest key: "" for the root, "vpc", "vpc.sg", ...
-        self.root_dir = root.directory if root else directory
+        self._root = root or self
+        self.root_dir = self._root.directory
         self.resolver = resolver
         self.diagnostics = diagnostics
         self.depth = depth
         self._inputs = inputs
         self._variables: dict[str, Any] = {}
+        self._var_deps: dict[str, set[str]] = {}
+        self._expansion_deps: dict[tuple[str, str], set[str]] = {}
+        self._outputs: tuple[dict[str, Any], set[str]] | None = None
         self._var_bodies = {name: body for _, name, body in _named(docs, "variable")}
         locals_: dict[str, Any] = {}
         for parsed in sorted(docs, key=lambda p: is_override(p.rel)):
@@ -177,6 +182,8 @@ class ModuleInstance:
             path_module=directory,
             path_root=self.root_dir,
             data=self._data_value,
+            tracker=tracker or Tracker(),
+            var_deps=(lambda n: (n,)) if depth == 0 else (lambda n: self._var_deps.get(n, ())),
         )
         self._data_bodies = {
             (dtype, name): body
@@ -195,7 +202,9 @@ class ModuleInstance:
         if name in self._variables:
             return self._variables[name]
         self._variables[name] = Unknown()  # guards cycles while evaluating
-        given, value = self._inputs(name)
+        with self.env.tracker.collect() as deps:
+            given, value = self._inputs(name)
+        self._var_deps[name] = deps
         if not given:
             body = self._var_bodies.get(name, {})
             value = evaluate_value(body["default"], _CONST_ENV) if "default" in body else Unknown()
@@ -226,9 +235,11 @@ class ModuleInstance:
         if key not in self._expansions:
             self._expansions[key] = None
             body = self._resources[key][1]
-            count = evaluate_value(body["count"], self.env) if "count" in body else None
-            each = evaluate_value(body["for_each"], self.env) if "for_each" in body else None
+            with self.env.tracker.collect() as deps:
+                count = evaluate_value(body["count"], self.env) if "count" in body else None
+                each = evaluate_value(body["for_each"], self.env) if "for_each" in body else None
             self._expansions[key] = instance_keys(count, each)
+            self._expansion_deps[key] = deps
         return self._expansions[key]
 
     def _resource_value(self, rtype: str, name: str) -> Any:
@@ -309,11 +320,12 @@ class ModuleInstance:
                         docs,
                         f"{self.prefix}module.{name}{suffix}.",
                         key,
-                        self if self.depth == 0 else None,
+                        self._root,
                         _inputs_from(call, env),
                         self.resolver,
                         self.diagnostics,
                         self.depth + 1,
+                        self.env.tracker,
                     ),
                 )
             )
@@ -324,10 +336,17 @@ class ModuleInstance:
         self.diagnostics.append(Diagnostic("warning", file, message, line))
 
     def outputs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for _, name, body in _named(self.docs, "output"):
-            out[name] = evaluate_value(body.get("value"), self.env)
-        return out
+        """The module's output values (computed once; reading them notes what they used)."""
+        if self._outputs is None:
+            self._outputs = ({}, set())
+            with self.env.tracker.collect() as deps:
+                values = {
+                    name: evaluate_value(body.get("value"), self.env)
+                    for _, name, body in _named(self.docs, "output")
+                }
+            self._outputs = (values, deps)
+        self.env.tracker.note(self._outputs[1])
+        return self._outputs[0]
 
     # --- blocks --------------------------------------------------------------------------
 
@@ -352,7 +371,7 @@ class ModuleInstance:
                     env = self.env.with_iteration(
                         **{"count.index": Unknown(), "each.key": Unknown(), "each.value": Unknown()}
                     )
-                evaluated = LazyBody(body, env)
+                evaluated = LazyBody(body, env, self._expansion_deps.get((rtype, name), set()))
                 yield Block(
                     type=rtype,
                     name=name,
@@ -428,10 +447,11 @@ class LazyBody(Mapping[str, Any]):
     generate, under their label.
     """
 
-    def __init__(self, raw: Mapping[str, Any], env: Env) -> None:
+    def __init__(self, raw: Mapping[str, Any], env: Env, base: set[str] | None = None) -> None:
         self._raw = raw
         self._env = env
         self._cache: dict[str, Any] = {}
+        self._deps: set[str] = set(base or ())
         self._dynamic: dict[str, Mapping[str, Any]] = {
             label: spec
             for item in _items(raw.get("dynamic"))
@@ -452,16 +472,27 @@ class LazyBody(Mapping[str, Any]):
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             out = [LazyBody(v, self._env) for v in value]
         elif key in self._raw:
-            out = evaluate_value(value, self._env)
+            with self._env.tracker.collect() as deps:
+                out = evaluate_value(value, self._env)
+            self._deps |= deps
         else:
             out = []
         if key in self._dynamic:
-            out = [
-                *(out if isinstance(out, list) else []),
-                *_dynamic_blocks(key, self._dynamic[key], self._env),
-            ]
+            with self._env.tracker.collect() as deps:
+                generated = _dynamic_blocks(key, self._dynamic[key], self._env)
+            self._deps |= deps
+            out = [*(out if isinstance(out, list) else []), *generated]
         self._cache[key] = out
         return out
+
+    def root_variables(self) -> set[str]:
+        """The root variables behind every attribute read so far (nested blocks too)."""
+        found = set(self._deps)
+        for value in self._cache.values():
+            for item in value if isinstance(value, list) else []:
+                if isinstance(item, LazyBody):
+                    found |= item.root_variables()
+        return found
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)

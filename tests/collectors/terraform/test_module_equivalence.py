@@ -106,3 +106,22 @@ def test_the_reporting_database_is_public_only_through_tfvars(tmp_path) -> None:
     rules = {(f.rule, f.resource) for f in scan(repo).findings}
     assert ("TM-PUB-001", "module.data.module.reporting.aws_db_instance.this") not in rules
     assert ("TM-TLS-001", "module.edge.aws_lb_listener.admin_http") in rules
+
+
+def test_the_tfvars_line_that_made_it_public_is_evidence() -> None:
+    finding = next(
+        f
+        for f in scan(MODULAR).findings
+        if f.resource == "module.data.module.reporting.aws_db_instance.this"
+    )
+    assert (finding.evidence[0].file, finding.evidence[0].line) == (
+        "modules/data/modules/db-instance/main.tf",
+        10,
+    )
+    origins = [
+        (e.file, e.line, e.fact) for e in finding.evidence if e.address == "var.reporting_db_public"
+    ]
+    assert origins == [("terraform.tfvars", 8, "var.reporting_db_public")]
+    # A finding that no tfvars value decided has no such evidence.
+    listener = next(f for f in scan(MODULAR).findings if f.rule == "TM-TLS-001")
+    assert [e for e in listener.evidence if (e.address or "").startswith("var.")] == []
