@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from collectors.aws import records as r
+from collectors.aws.nacl import NetworkAcls
 from collectors.aws.network import SecurityGroups, SubnetTier
 from scanner.model import Element, Evidence, Fact, Part
 
@@ -17,6 +18,7 @@ class Context(Protocol):
     inv: r.Inventory
     account: str  # the account boundary id
     sgs: SecurityGroups
+    nacls: NetworkAcls  # the subnets' network ACLs: admits_world(subnets, port, protocol)
 
     def eid(self, ref: str) -> str:
         """The element id for a record ref."""

@@ -15,6 +15,7 @@ from collectors.aws.flows import (
     lb_target_flows,
     reference_flows,
 )
+from collectors.aws.nacl import NetworkAcls
 from collectors.aws.network import SecurityGroups, SubnetTier, element_tier, subnet_tiers
 from collectors.aws.reachability import Member, Service, rule_port, vpc_flows
 from collectors.aws.s3 import bucket_elements
@@ -42,6 +43,7 @@ class _Builder:
         self.inv = inv
         self.prefix = prefix
         self.sgs = SecurityGroups(inv)
+        self.nacls = NetworkAcls(inv)
         self.tiers = subnet_tiers(inv)
         self.subnets = {s.ref: s for s in inv.subnets}
         self.elements: dict[str, Element] = {}  # record ref -> element
@@ -220,6 +222,8 @@ class _Builder:
     ) -> None:
         if lb.internal is not False or tier.tier != "public":
             return  # internal, or not provably in public subnets
+        if self.nacls.admits_world(lb.subnets, ls.port) is not True:
+            return  # the subnets' network ACLs keep the internet out (or may)
         if lb.security_groups:
             admit = self.sgs.admits_world(lb.security_groups, ls.port)
             if admit.allowed is not True:
@@ -260,6 +264,9 @@ class _Builder:
         if public_ip is True and tier.tier == "public":
             for rule in self.sgs.world_ports(inst.security_groups):
                 port = rule_port(rule)
+                subnet = (inst.subnet,) if inst.subnet else ()
+                if self.nacls.admits_world(subnet, port, _transport(rule.protocol)) is not True:
+                    continue
                 self.flows.append(
                     Flow(
                         INTERNET_ID,
@@ -298,6 +305,8 @@ class _Builder:
             admit = self.sgs.admits_world(db.security_groups, db.port)
             if admit.allowed is not True:
                 continue
+            if self.nacls.admits_world(group.subnets if group else (), db.port) is not True:
+                continue
             self.flows.append(
                 Flow(
                     INTERNET_ID,
@@ -318,6 +327,10 @@ class _Builder:
             )
 
     # --- flows between elements ------------------------------------------------------
+
+
+def _transport(protocol: str) -> str:
+    return "tcp" if protocol in ("-1", "?") else protocol
 
 
 def _with_default_protocol(ls: r.Listener, lb: r.LoadBalancer) -> r.Listener:

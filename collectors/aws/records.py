@@ -95,6 +95,32 @@ class SecurityGroup(Record):
 
 
 @dataclass(frozen=True)
+class NaclRule:
+    acl: str
+    number: int | None
+    egress: bool
+    allow: bool | None  # None: the action is not known
+    protocol: str  # tcp | udp | icmp | -1 | ? (unknown)
+    cidr: str | None  # IPv4 or IPv6; None: not known
+    from_port: int | None
+    to_port: int | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class NetworkAcl(Record):
+    vpc: str | None = None
+    subnets: tuple[str, ...] = ()
+    default: bool = False  # the VPC's default ACL (applies to unassociated subnets)
+
+
+@dataclass(frozen=True)
+class NaclAssociation(Record):
+    acl: str | None = None
+    subnet: str | None = None
+
+
+@dataclass(frozen=True)
 class LoadBalancer(Record):
     name: str | None = None
     lb_type: str | None = "application"  # application | network | gateway; None unknown
@@ -275,6 +301,9 @@ class Inventory:
     route_table_associations: tuple[RouteTableAssociation, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
     security_group_rules: tuple[SecurityGroupRule, ...] = ()
+    network_acls: tuple[NetworkAcl, ...] = ()
+    nacl_rules: tuple[NaclRule, ...] = ()
+    nacl_associations: tuple[NaclAssociation, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()
     listeners: tuple[Listener, ...] = ()
     listener_rules: tuple[ListenerRule, ...] = ()

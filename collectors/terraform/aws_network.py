@@ -212,3 +212,69 @@ def vpc_security_group_rule(b: Block, direction: str) -> r.SecurityGroupRule:
     peers = _peers(b.body, ("cidr_ipv4", "cidr_ipv6"), ("referenced_security_group_id",))
     group = v.ref(b.body.get("security_group_id"))
     return _rule(b, b.body, group, direction, "ip_protocol", peers, nested=False)
+
+
+def _nacl_rule(
+    b: Block, body: Mapping[str, Any], acl: str, egress: bool, keys: tuple[str, str, str]
+) -> r.NaclRule:
+    number_key, action_key, protocol_key = keys
+    action = v.string(body.get(action_key))
+    cidr = v.string(body.get("cidr_block")) or v.string(body.get("ipv6_cidr_block"))
+    protocol = _protocol(body.get(protocol_key))
+    from_port, to_port = v.integer(body.get("from_port")), v.integer(body.get("to_port"))
+    if protocol == "-1":
+        from_port, to_port = 0, 65535
+    detail = f"{'egress' if egress else 'ingress'} {action or '?'} {protocol} from {cidr or '?'}"
+    nested = body is not b.body
+    return r.NaclRule(
+        acl=acl,
+        number=v.integer(body.get(number_key)),
+        egress=egress,
+        allow=None if action is None else action.lower() == "allow",
+        protocol=protocol,
+        cidr=cidr,
+        from_port=from_port,
+        to_port=to_port,
+        evidence=b.nested_evidence(body, "nacl_rule", detail)
+        if nested
+        else b.evidence("nacl_rule", detail),
+    )
+
+
+def network_acl(b: Block, default: bool = False) -> tuple[r.NetworkAcl, list[r.NaclRule]]:
+    """`aws_network_acl` / `aws_default_network_acl` with their inline rules."""
+    vpc = v.ref(b.body.get("vpc_id"))
+    if default and vpc is None:
+        vpc = next((a for a, _ in v.refs_in(b.body.get("default_network_acl_id"))), None)
+    acl = r.NetworkAcl(
+        b.address,
+        b.address,
+        b.evidence(),
+        vpc=vpc,
+        subnets=v.refs(b.body.get("subnet_ids")),
+        default=default,
+    )
+    keys = ("rule_no", "action", "protocol")
+    rules = [
+        _nacl_rule(b, body, b.address, direction == "egress", keys)
+        for direction in ("ingress", "egress")
+        for body in v.blocks(b.body, direction)
+    ]
+    return acl, rules
+
+
+def network_acl_rule(b: Block) -> r.NaclRule:
+    """The standalone `aws_network_acl_rule`."""
+    acl = v.ref(b.body.get("network_acl_id")) or "?"
+    egress = v.boolean(b.body.get("egress", False)) is True
+    return _nacl_rule(b, b.body, acl, egress, ("rule_number", "rule_action", "protocol"))
+
+
+def network_acl_association(b: Block) -> r.NaclAssociation:
+    return r.NaclAssociation(
+        b.address,
+        b.address,
+        b.evidence(),
+        acl=v.ref(b.body.get("network_acl_id")),
+        subnet=v.ref(b.body.get("subnet_id")),
+    )

@@ -23,6 +23,8 @@ _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
     "aws_subnet": ("subnets", net.subnet),
     "aws_internet_gateway": ("internet_gateways", net.internet_gateway),
     "aws_route_table_association": ("route_table_associations", net.route_table_association),
+    "aws_network_acl_rule": ("nacl_rules", net.network_acl_rule),
+    "aws_network_acl_association": ("nacl_associations", net.network_acl_association),
     "aws_security_group_rule": ("security_group_rules", net.security_group_rule),
     "aws_lb": ("load_balancers", svc.load_balancer),
     "aws_alb": ("load_balancers", svc.load_balancer),
@@ -67,6 +69,8 @@ _SPECIAL = {
     "aws_s3_account_public_access_block",
     "aws_api_gateway_deployment",
     "aws_wafv2_web_acl_association",
+    "aws_network_acl",
+    "aws_default_network_acl",
 }
 
 SUPPORTED = frozenset(_SIMPLE) | _SPECIAL | frozenset(FAMILY_RESOURCES)
@@ -114,6 +118,10 @@ def build_inventory(
             table_ref, route = net.standalone_route(b)
             if table_ref is not None:
                 extra_routes[table_ref].append(route)
+        elif b.type in ("aws_network_acl", "aws_default_network_acl"):
+            acl, acl_rules = net.network_acl(b, default=b.type == "aws_default_network_acl")
+            out["network_acls"].append(acl)
+            out["nacl_rules"].extend(acl_rules)
         elif b.type in ("aws_security_group", "aws_default_security_group"):
             group, rules = net.security_group(b)
             out["security_groups"].append(group)
