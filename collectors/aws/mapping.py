@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -25,6 +26,7 @@ from scanner.errors import CollectorError
 from scanner.model import (
     INTERNET_BOUNDARY,
     INTERNET_ID,
+    Diagnostic,
     Element,
     Evidence,
     Fact,
@@ -35,6 +37,7 @@ from scanner.model import (
     facts,
 )
 
+log = logging.getLogger(__name__)
 _TRUST = {"public": 2, "private": 3, "isolated": 4}
 
 
@@ -166,8 +169,20 @@ class _Builder:
             for ref, el, flows in built(self.inv, self.eid, self.account):
                 self.elements[ref] = el
                 self.flows.extend(flows)
+        diagnostics: list[Diagnostic] = []
         for family in FAMILIES:
-            self.flows.extend(family.elements(self))
+            try:
+                self.flows.extend(family.elements(self))
+            except Exception as err:  # one family's bug must not lose the whole scope
+                name = family.__name__.rsplit(".", 1)[-1]
+                log.debug("family %s failed", name, exc_info=True)
+                diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        self.inv.scope,
+                        f"AWS {name} resources could not be mapped ({type(err).__name__})",
+                    )
+                )
         for derive in (integration_flows, lb_target_flows, reference_flows):
             self.flows.extend(derive(self.inv, self.elements))
         self.flows.extend(
@@ -184,6 +199,7 @@ class _Builder:
             flows=tuple(self.flows),
             # A scope with nothing in it (a root of module calls only) adds no zone.
             boundaries=tuple(b for b in self.boundaries.values() if b.id in used),
+            diagnostics=tuple(diagnostics),
         )
 
     def load_balancers(self) -> None:

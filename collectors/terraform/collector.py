@@ -109,7 +109,9 @@ class TerraformCollector:
             fragments.append(self._cached_root(directory, tf, variables, origins, resolver, loader))
         for directory in sorted(set(plans) - set(roots)):
             for rel, plan_doc in plans[directory]:
-                inventory = build_inventory(plan_blocks(plan_doc, rel), scope=directory)
+                inventory = build_inventory(
+                    plan_blocks(plan_doc, rel), scope=directory, diagnostics=diagnostics
+                )
                 fragments.append(
                     to_fragment(
                         inventory,
@@ -180,7 +182,9 @@ class TerraformCollector:
                     f"{sum(skipped.values())} resources of types not modelled yet: {kinds}",
                 )
             )
-        inventory = build_inventory(blocks, scope=directory, origins=origins)
+        inventory = build_inventory(
+            blocks, scope=directory, origins=origins, diagnostics=diagnostics
+        )
         return to_fragment(
             inventory, prefix=f"tf:{directory}//", scope_name=f"AWS account ({directory})"
         )

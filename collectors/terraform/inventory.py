@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -15,7 +16,9 @@ from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 from collectors.terraform.modules import LazyBody
 from collectors.terraform.services import RESOURCES as FAMILY_RESOURCES
-from scanner.model import Evidence
+from scanner.model import Diagnostic, Evidence
+
+log = logging.getLogger(__name__)
 
 # resource type -> (Inventory field, builder). Aliases (aws_alb*) share builders.
 _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
@@ -85,7 +88,10 @@ def _with_inputs(record: Any, b: Block, origins: Mapping[str, Evidence]) -> Any:
 
 
 def build_inventory(
-    blocks: Iterable[Block], scope: str, origins: Mapping[str, Evidence] | None = None
+    blocks: Iterable[Block],
+    scope: str,
+    origins: Mapping[str, Evidence] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
 ) -> r.Inventory:
     """Normalised AWS records for one Terraform module (pure: blocks in, records out).
 
@@ -97,49 +103,73 @@ def build_inventory(
     main_tables: set[str] = set()
     tables: list[r.RouteTable] = []
     for b in blocks:
-        family = FAMILY_RESOURCES.get(b.type)
-        if family is not None:
-            built = family(b)
-            for record in built if isinstance(built, list) else [built]:
-                out["extra"].append(_with_inputs(record, b, origins))
-            continue
-        simple = _SIMPLE.get(b.type)
-        if simple is not None:
-            field, build = simple
-            out[field].append(_with_inputs(build(b), b, origins))
-        elif b.type == "aws_route_table":
-            tables.append(net.route_table(b))
-        elif b.type == "aws_default_route_table":
-            tables.append(net.route_table(b, main=True))
-        elif b.type == "aws_main_route_table_association":
-            if main_ref := v.ref(b.body.get("route_table_id")):
-                main_tables.add(main_ref)
-        elif b.type == "aws_route":
-            table_ref, route = net.standalone_route(b)
-            if table_ref is not None:
-                extra_routes[table_ref].append(route)
-        elif b.type in ("aws_network_acl", "aws_default_network_acl"):
-            acl, acl_rules = net.network_acl(b, default=b.type == "aws_default_network_acl")
-            out["network_acls"].append(acl)
-            out["nacl_rules"].extend(acl_rules)
-        elif b.type in ("aws_security_group", "aws_default_security_group"):
-            group, rules = net.security_group(b)
-            out["security_groups"].append(group)
-            out["security_group_rules"].extend(rules)
-        elif b.type == "aws_vpc_security_group_ingress_rule":
-            out["security_group_rules"].append(net.vpc_security_group_rule(b, "ingress"))
-        elif b.type == "aws_vpc_security_group_egress_rule":
-            out["security_group_rules"].append(net.vpc_security_group_rule(b, "egress"))
-        elif b.type in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
-            account = b.type == "aws_s3_account_public_access_block"
-            out["public_access_blocks"].append(svc.public_access_block(b, account))
-        elif b.type == "aws_wafv2_web_acl_association":
-            out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
-        elif b.type == "aws_api_gateway_deployment" and (stage := api.deployment_stage(b)):
-            out["api_stages"].append(stage)
+        try:
+            _read_block(b, out, extra_routes, main_tables, tables, origins)
+        except Exception as e:  # one odd resource must not lose the rest of the module
+            log.debug("cannot read %s", b.address, exc_info=True)
+            if diagnostics is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        b.file,
+                        f"{b.address}: could not be read ({type(e).__name__}); skipped",
+                        b.line,
+                    )
+                )
     for table in tables:
         routes = table.routes + tuple(extra_routes.get(table.ref, ()))
         out["route_tables"].append(
             replace(table, routes=routes, main=table.main or table.ref in main_tables)
         )
     return r.Inventory(**{k: tuple(items) for k, items in out.items()}, scope=scope)
+
+
+def _read_block(
+    b: Block,
+    out: dict[str, list[Any]],
+    extra_routes: dict[str, list[r.Route]],
+    main_tables: set[str],
+    tables: list[r.RouteTable],
+    origins: Mapping[str, Evidence],
+) -> None:
+    """Turn one resource block into records (appended to `out` and the route lists)."""
+    family = FAMILY_RESOURCES.get(b.type)
+    if family is not None:
+        built = family(b)
+        for record in built if isinstance(built, list) else [built]:
+            out["extra"].append(_with_inputs(record, b, origins))
+        return
+    simple = _SIMPLE.get(b.type)
+    if simple is not None:
+        field, build = simple
+        out[field].append(_with_inputs(build(b), b, origins))
+    elif b.type == "aws_route_table":
+        tables.append(net.route_table(b))
+    elif b.type == "aws_default_route_table":
+        tables.append(net.route_table(b, main=True))
+    elif b.type == "aws_main_route_table_association":
+        if main_ref := v.ref(b.body.get("route_table_id")):
+            main_tables.add(main_ref)
+    elif b.type == "aws_route":
+        table_ref, route = net.standalone_route(b)
+        if table_ref is not None:
+            extra_routes[table_ref].append(route)
+    elif b.type in ("aws_network_acl", "aws_default_network_acl"):
+        acl, acl_rules = net.network_acl(b, default=b.type == "aws_default_network_acl")
+        out["network_acls"].append(acl)
+        out["nacl_rules"].extend(acl_rules)
+    elif b.type in ("aws_security_group", "aws_default_security_group"):
+        group, rules = net.security_group(b)
+        out["security_groups"].append(group)
+        out["security_group_rules"].extend(rules)
+    elif b.type == "aws_vpc_security_group_ingress_rule":
+        out["security_group_rules"].append(net.vpc_security_group_rule(b, "ingress"))
+    elif b.type == "aws_vpc_security_group_egress_rule":
+        out["security_group_rules"].append(net.vpc_security_group_rule(b, "egress"))
+    elif b.type in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
+        account = b.type == "aws_s3_account_public_access_block"
+        out["public_access_blocks"].append(svc.public_access_block(b, account))
+    elif b.type == "aws_wafv2_web_acl_association":
+        out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
+    elif b.type == "aws_api_gateway_deployment" and (stage := api.deployment_stage(b)):
+        out["api_stages"].append(stage)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,44 @@ def test_any_valid_module_yields_a_fragment(tmp_path: Path, text: str) -> None:
     for e in fragment.elements:
         assert all(ev.file == "main.tf" for ev in e.evidence)
     json.dumps([f.id for f in fragment.flows])
+
+
+def test_a_builder_that_raises_loses_only_its_resource(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collectors.terraform import inventory
+    from scanner.pipeline import ScanOptions, scan
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    )
+
+    def broken(block: object) -> object:
+        raise ValueError("boom")
+
+    monkeypatch.setitem(inventory._SIMPLE, "aws_vpc", ("vpcs", broken))
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))  # really evaluate
+    assert [e.resource for e in result.graph.elements] == ["internet", "aws_s3_bucket.b"]
+    assert [(d.level, d.source, d.line, d.message) for d in result.diagnostics] == [
+        ("error", "main.tf", 1, "aws_vpc.a: could not be read (ValueError); skipped")
+    ]
+
+
+def test_a_family_that_raises_is_a_diagnostic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collectors.aws.services import edge
+    from scanner.pipeline import ScanOptions, scan
+
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+
+    def broken(ctx: object) -> list[object]:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(edge, "elements", broken)
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))  # really evaluate
+    assert [e.resource for e in result.graph.elements] == ["internet", "aws_s3_bucket.b"]
+    assert [(d.level, d.source, d.message) for d in result.diagnostics] == [
+        ("error", ".", "AWS edge resources could not be mapped (RuntimeError)")
+    ]
