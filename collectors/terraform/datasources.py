@@ -21,8 +21,8 @@ def _list(value: Any) -> Any:
 def _principals(blocks: Any) -> Any:
     out: dict[str, Any] = {}
     for p in blocks if isinstance(blocks, list) else []:
-        if not isinstance(p, Mapping):
-            continue
+        if not isinstance(p, Mapping) or p.get("__unknown__"):
+            return Unknown()  # a dynamic block over unknown items
         kind, ids = p.get("type"), p.get("identifiers")
         if kind == "*":
             return "*"
@@ -48,24 +48,48 @@ def _statement(block: Mapping[str, Any]) -> dict[str, Any]:
         st["NotPrincipal"] = _principals(block["not_principals"])
     conditions: dict[str, Any] = {}
     for c in block.get("condition", []) if isinstance(block.get("condition"), list) else []:
-        if isinstance(c, Mapping) and isinstance(c.get("test"), str):
-            conditions.setdefault(c["test"], {})[str(c.get("variable"))] = c.get("values")
+        if not isinstance(c, Mapping) or c.get("__unknown__") or not isinstance(c.get("test"), str):
+            st["Condition"] = Unknown()  # a condition the files do not determine
+            return st
+        conditions.setdefault(c["test"], {})[str(c.get("variable"))] = c.get("values")
     if conditions:
         st["Condition"] = conditions
     return st
 
 
+def _statements_of(document: Any) -> list[Any]:
+    """The statements of a source or override document (Unknown when not readable)."""
+    if isinstance(document, Unknown) and isinstance(document.partial, Mapping):
+        document = document.partial
+    elif isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return [Unknown()]
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    if isinstance(statements, Mapping):
+        return [statements]
+    return list(statements) if isinstance(statements, list) else [Unknown()]
+
+
 def policy_document(body: Mapping[str, Any]) -> dict[str, Any]:
-    """`data "aws_iam_policy_document"`: its `json` attribute (known or partly known)."""
-    statements = body.get("statement", [])
-    doc = {
-        "Version": body.get("version", "2012-10-17"),
-        "Statement": [
-            _statement(s)
-            for s in statements
-            if isinstance(statements, list) and isinstance(s, Mapping)
-        ],
-    }
+    """`data "aws_iam_policy_document"`: its `json` attribute (known or partly known).
+
+    Statements of `source_policy_documents` and `override_policy_documents` are added
+    (overrides are not matched by Sid: more statements, never fewer); a statement from
+    a `dynamic` block over unknown items is an unknown statement."""
+    merged: list[Any] = []
+    for key in ("source_policy_documents", "override_policy_documents"):
+        sources = body.get(key) or []
+        for source in sources if isinstance(sources, list) else [Unknown()]:
+            merged += _statements_of(source)
+    blocks = body.get("statement", [])
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, Mapping) and not block.get("__unknown__"):
+            merged.append(_statement(block))
+        else:
+            merged.append(Unknown())
+    doc = {"Version": body.get("version", "2012-10-17"), "Statement": merged}
     text: Any
     if is_known(doc):
         text = json.dumps(doc, separators=(",", ":"), sort_keys=True)

@@ -439,6 +439,30 @@ def root_inputs(values: Mapping[str, Any]) -> Callable[[str], tuple[bool, Any]]:
     return inputs
 
 
+class UnknownBlock(Mapping[str, Any]):
+    """The blocks a `dynamic` block makes when its for_each is unknown: how many there are
+    and every value in them is unknown. Every attribute reads as Unknown, even one asked
+    for with a default, so no provider default is assumed for it."""
+
+    def __init__(self, line: int | None) -> None:
+        self._meta = {"__unknown__": True, "__start_line__": line}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._meta[key] if key in self._meta else Unknown()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key]
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+
 class LazyBody(Mapping[str, Any]):
     """A block body whose attributes are evaluated when first read.
 
@@ -514,7 +538,7 @@ def _dynamic_blocks(label: str, spec: Mapping[str, Any], env: Env) -> list[Mappi
         pairs = list(enumerate(collection))
     else:
         # Unknown: a placeholder block whose every value is unknown.
-        return [{"__unknown__": True, "__start_line__": meta_line(content) or meta_line(spec)}]
+        return [UnknownBlock(meta_line(content) or meta_line(spec))]
     return [
         LazyBody(content, env.with_iteration(**{name: {"key": k, "value": v}})) for k, v in pairs
     ]

@@ -248,7 +248,9 @@ def _store(
             443,
             basis="reachable",
             derivation=f"inferred: {who} grants access to anyone",
-            authn="none",
+            # SQS accepts anonymous requests; the others still want a signed request,
+            # from any AWS account.
+            authn="none" if el.type == "queue" and "sqs:" in (el.key or "sqs:") else "aws-iam",
             evidence=tuple(grants),
         )
     ]

@@ -249,9 +249,9 @@ def redshift_cluster(b: Block) -> d.DbCluster:
         identifier=identifier,
         engine="redshift",
         port=v.integer(_get(b.body, "port", _REDSHIFT_PORT)),
-        # AWS provider v5 defaults publicly_accessible to true (hashicorp/terraform-
-        # provider-aws#41041; v6 removed the default, #41978).
-        publicly_accessible=v.boolean(_get(b.body, "publicly_accessible", True)),
+        # The provider default flipped (v5: true, v6: false, hashicorp/terraform-provider-
+        # aws#41978) and the provider version is not read: unstated is unknown.
+        publicly_accessible=v.boolean(b.body.get("publicly_accessible")),
         subnet_group=v.ref(b.body.get("cluster_subnet_group_name")),
         security_groups=v.refs(b.body.get("vpc_security_group_ids")),
         # Provider v5 default: false; a cluster restored from a snapshot inherits it.

@@ -26,6 +26,11 @@ def _statement(st: Mapping[str, object]) -> idn.Statement | None:
         return None  # an effect the files do not determine
     not_action, not_resource = "NotAction" in st, "NotResource" in st
     actions = _items(st.get("NotAction" if not_action else "Action"))
+    if any(v.string(a) is None for a in actions):
+        return None  # an action the files do not determine: nothing is claimed
+    excluded = _items(st.get("NotResource")) if not_resource else []
+    if any(v.string(i) is None and not refs_of(i) for i in excluded):
+        return None  # "everything except <unknown>" could exclude any datastore
     literals: list[str] = []
     refs: set[str] = set()
     for item in _items(st.get("NotResource" if not_resource else "Resource")):

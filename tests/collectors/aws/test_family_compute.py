@@ -384,7 +384,7 @@ resource "aws_lambda_permission" "invoke" {
         (
             '  action                 = "lambda:InvokeFunctionUrl"\n  principal              = "*"\n'
             '  function_url_auth_type = "NONE"',
-            "none",
+            None,  # the function has no URL: the grant opens nothing
         ),
         ('  action    = "lambda:*"\n  principal = "*"', "aws-iam"),
         (

@@ -252,7 +252,7 @@ def test_public_flow_puts_the_policy_first_and_names_it(pipeline: ScanResult) ->
     (flow,) = [
         f for f in pipeline.graph.flows if f.target == tf("aws_secretsmanager_secret.partner_sftp")
     ]
-    assert flow.authn == "none"
+    assert flow.authn == "aws-iam"  # any AWS account, with a signed request
     assert flow.derivation == (
         "inferred: aws_secretsmanager_secret_policy.partner_sftp grants access to anyone"
     )

@@ -702,3 +702,16 @@ resource "aws_flow_log" "{name}" {{
 def test_flow_log_zone_facts(tf_repo: TfRepo, logs: str, props: dict[str, Any]) -> None:
     result = scan(tf_repo({"app.tf": APP, "logs.tf": logs}))
     assert dict(result.graph.boundary(VPC).props) == {"cidr": "10.0.0.0/16", **props}
+
+
+def test_unknown_exclusions_and_actions_claim_nothing() -> None:
+    from collectors.terraform.evaluate import Ref, Unknown
+    from collectors.terraform.services.identity import _statement
+
+    assert _statement({"Effect": "Allow", "Action": "s3:*", "NotResource": Unknown()}) is None
+    assert _statement({"Effect": "Allow", "Action": Unknown(), "Resource": "*"}) is None
+    known = _statement(
+        {"Effect": "Allow", "Action": "s3:*", "NotResource": Ref("aws_s3_bucket.b", "arn")}
+    )
+    assert known is not None
+    assert (known.actions, known.not_resource) == (("s3:*",), True)

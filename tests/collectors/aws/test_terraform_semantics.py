@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from collectors.terraform.aws_services import policy_is_public
+from collectors.terraform.evaluate import Unknown
 from scanner.model import Element, Finding
 from scanner.pipeline import ScanResult, scan
 
@@ -919,3 +921,52 @@ def test_remote_module_fetched_by_terraform_init_is_scanned(tf_repo: TfRepo) -> 
     assert element(result, "aws_instance.web").boundary == zone
     assert result.graph.boundary(zone).members == ("module.vpc.aws_subnet.public",)
     assert ".terraform/modules/vpc/main.tf" in result.inputs
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        ([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}], True),
+        # A Deny that narrows who may call (by source IP, VPC endpoint): not confirmed.
+        (
+            [
+                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*"},
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "es:*",
+                    "Condition": {"NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24"]}},
+                },
+            ],
+            None,
+        ),
+        # DenyInsecureTransport narrows how, not who.
+        (
+            [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"},
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+            True,
+        ),
+        ([{"Effect": "Allow", "Principal": {"AWS": Unknown()}, "Action": "sqs:*"}], None),
+        ([{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}}, Unknown()], None),
+        # An account ARN with an unknown account id is still one account, not "*".
+        (
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": Unknown(partial="arn:aws:iam::${?}:root")},
+                    "Action": "kms:*",
+                }
+            ],
+            False,
+        ),
+    ],
+)
+def test_policy_is_public_never_guesses(statements: list[object], expected: bool | None) -> None:
+    assert policy_is_public({"Version": "2012-10-17", "Statement": statements}) is expected

@@ -103,3 +103,60 @@ def test_policy_document_structure() -> None:
         '{"Statement":[{"Action":["s3:*"],"Effect":"Allow","Resource":["*"]}],'
         '"Version":"2012-10-17"}'
     )
+
+
+QUEUE = """
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+
+%s
+
+resource "aws_sqs_queue_policy" "q" {
+  queue_url = aws_sqs_queue.q.id
+  policy    = data.aws_iam_policy_document.q.json
+}
+"""
+OPEN = """
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.q.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+%s  }
+"""
+
+
+def _queue_public(tmp_path: Path, document: str) -> object:
+    (tmp_path / "q.tf").write_text(QUEUE % document + 'variable "conditions" {}\n')
+    queue = next(e for e in scan(tmp_path).graph.elements if e.resource == "aws_sqs_queue.q")
+    return queue.fact("public")
+
+
+def test_a_dynamic_condition_over_unknown_items_is_not_dropped(tmp_path: Path) -> None:
+    dynamic = """
+    dynamic "condition" {
+      for_each = var.conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
+    }
+"""
+    open_doc = 'data "aws_iam_policy_document" "q" {%s}' % (OPEN % "")
+    assert _queue_public(tmp_path, open_doc) is True
+    conditioned = 'data "aws_iam_policy_document" "q" {%s}' % (OPEN % dynamic)
+    assert _queue_public(tmp_path, conditioned) is None
+
+
+def test_source_policy_documents_are_merged(tmp_path: Path) -> None:
+    documents = (
+        'data "aws_iam_policy_document" "base" {%s}\n\n'
+        'data "aws_iam_policy_document" "q" {\n'
+        "  source_policy_documents = [data.aws_iam_policy_document.base.json]\n}\n"
+    ) % (OPEN % "")
+    assert _queue_public(tmp_path, documents) is True

@@ -53,6 +53,8 @@ def map_function_urls(ctx: Context) -> list[Flow]:
         public, authn = _public_invoke(perm)
         if el is None or not public or el.id in called:
             continue
+        if perm.action == "lambda:InvokeFunctionUrl" and fn is not None and fn.ref not in urls:
+            continue  # grants use of a function URL the function does not have
         why = f"inferred: {perm.address} lets any principal call {perm.action}"
         ev = (perm.evidence,)
         out.append(

@@ -39,7 +39,10 @@ def eks_node_group(b: Block) -> c.EksNodeGroup:
     scaling = v.first_block(b.body, "scaling_config") or {}
     remote = v.first_block(b.body, "remote_access")
     world: bool | None = False
-    if remote is not None and remote.get("ec2_ssh_key") is not None:
+    key = remote.get("ec2_ssh_key") if remote is not None else None
+    if key is not None and v.string(key) is None and v.ref(key) is None:
+        world = None  # the key is not known: maybe null (remote access off), maybe set
+    elif remote is not None and key is not None:
         # A key without source security groups opens the port to 0.0.0.0/0.
         sources = remote.get("source_security_group_ids")
         if sources is None or (v.is_complete(sources) and not v.refs(sources)):
