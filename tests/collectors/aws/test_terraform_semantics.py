@@ -970,3 +970,73 @@ def test_remote_module_fetched_by_terraform_init_is_scanned(tf_repo: TfRepo) -> 
 )
 def test_policy_is_public_never_guesses(statements: list[object], expected: bool | None) -> None:
     assert policy_is_public({"Version": "2012-10-17", "Statement": statements}) is expected
+
+
+ROLE = """
+resource "aws_s3_bucket" "media" {
+  bucket = "acme-media"
+}
+
+resource "aws_iam_role" "app" {
+  name               = "app"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy" "app" {
+  role = aws_iam_role.app.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "${aws_s3_bucket.media.arn}/*" }]
+  })
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = "app"
+  role = aws_iam_role.app.name
+}
+"""
+
+
+def test_auto_scaling_and_ecs_run_as_their_template_and_task_roles(tf_repo: TfRepo) -> None:
+    compute = """
+resource "aws_launch_template" "app" {
+  name = "app"
+  iam_instance_profile {
+    name = aws_iam_instance_profile.app.name
+  }
+}
+
+resource "aws_autoscaling_group" "app" {
+  name                = "app"
+  vpc_zone_identifier = [aws_subnet.private.id]
+  min_size            = 1
+  max_size            = 2
+  launch_template {
+    id = aws_launch_template.app.id
+  }
+}
+
+resource "aws_ecs_task_definition" "api" {
+  family                = "api"
+  task_role_arn         = aws_iam_role.app.arn
+  container_definitions = jsonencode([{ name = "api", image = "api:1" }])
+}
+
+resource "aws_ecs_service" "api" {
+  name            = "api"
+  task_definition = aws_ecs_task_definition.api.arn
+  network_configuration {
+    subnets = [aws_subnet.private.id]
+  }
+}
+"""
+    result = scan(tf_repo({"iam.tf": ROLE, "compute.tf": compute}))
+    flows = {
+        (f.source.split("//")[-1], f.target.split("//")[-1])
+        for f in result.graph.flows
+        if f.basis == "reachable" and f.target.endswith("aws_s3_bucket.media")
+    }
+    assert flows == {
+        ("aws_autoscaling_group.app", "aws_s3_bucket.media"),
+        ("aws_ecs_service.api", "aws_s3_bucket.media"),
+    }

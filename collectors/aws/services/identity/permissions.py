@@ -9,6 +9,8 @@ from typing import TypeVar
 from collectors.aws import records as r
 from collectors.aws.context import Context
 from collectors.aws.flows import DB_PROTOCOL
+from collectors.aws.services.compute.records import EcsTaskDefinition, LaunchTemplate
+from collectors.aws.services.compute.records import find as find_record
 from collectors.aws.services.identity.policies import (
     MANAGED,
     MANAGED_ARN,
@@ -50,10 +52,31 @@ def _find(records: Iterable[R], ident: str | None) -> R | None:
 # --- who runs as which role ----------------------------------------------------------------
 
 
+def _runs_with(inv: r.Inventory, rec: object) -> object:
+    """The record that states the identity: an Auto Scaling group's or node group's
+    launch template, an ECS service's task definition, else the record itself."""
+    template = getattr(rec, "launch_template", None)
+    if isinstance(template, str):
+        found = find_record(inv.of(LaunchTemplate), template)
+        if found is not None:
+            return found
+    task = getattr(rec, "task_definition", None)
+    if isinstance(task, str):
+        found_task = find_record(inv.of(EcsTaskDefinition), task, name="family")
+        if found_task is not None:
+            return found_task
+    return rec
+
+
 def _role(inv: r.Inventory, rec: object) -> IamRole | None:
-    """The IAM role a record runs as: its `role`, or its `instance_profile`'s role."""
+    """The IAM role a record runs as: its `role` (an ECS task role), or its
+    `instance_profile`'s role, following launch templates and task definitions."""
     ident = getattr(rec, "role", None)
     profile = getattr(rec, "instance_profile", None)
+    if ident is None and profile is None:
+        rec = _runs_with(inv, rec)
+        ident = getattr(rec, "role", None) or getattr(rec, "task_role", None)
+        profile = getattr(rec, "instance_profile", None)
     if ident is None and isinstance(profile, str):
         found = _find(inv.of(InstanceProfile), profile)
         ident = found.role if found else None
