@@ -31,10 +31,6 @@ _PUBLIC_GRANTEES = (
 _PUBLIC_CANNED = {"public-read", "public-read-write", "authenticated-read"}
 
 
-def _key(service: str, kind: str, name: str | None) -> str | None:
-    return f"{service}:{kind}:{name}" if name else None
-
-
 # --- load balancers -------------------------------------------------------------------
 
 
@@ -46,7 +42,7 @@ def load_balancer(b: Block) -> r.LoadBalancer:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("elasticloadbalancing", "loadbalancer", name),
+        key=v.asset_key("elasticloadbalancing", "loadbalancer", name),
         name=name,
         lb_type=v.string(b.body.get("load_balancer_type", "application")),
         # Provider default: internet-facing (internal = false).
@@ -161,7 +157,7 @@ def lambda_function(b: Block) -> r.LambdaFunction:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("lambda", "function", name),
+        key=v.asset_key("lambda", "function", name),
         name=name,
         subnets=v.refs(vpc_config.get("subnet_ids")) if vpc_config else (),
         security_groups=v.refs(vpc_config.get("security_group_ids")) if vpc_config else (),
@@ -195,7 +191,7 @@ def db_instance(b: Block) -> r.DbInstance:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("rds", "db-instance", identifier),
+        key=v.asset_key("rds", "db-instance", identifier),
         identifier=identifier,
         engine=engine,
         port=port,
@@ -216,7 +212,7 @@ def bucket(b: Block) -> r.Bucket:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("s3", "bucket", name),
+        key=v.asset_key("s3", "bucket", name),
         name=name,
         acl=v.string(b.body.get("acl")),
     )

@@ -78,6 +78,25 @@ def is_complete(value: object) -> bool:
     return ref(value) is not None
 
 
+def asset_key(service: str, kind: str, name: str | None) -> str | None:
+    """The source-neutral identity of a record (`rds:db-instance:orders`), when named."""
+    return f"{service}:{kind}:{name}" if name else None
+
+
+def upper(value: object) -> str | None:
+    """A literal string in upper case; "" and unknowns are None."""
+    text = string(value)
+    return text.upper() if text else None
+
+
+def is_set(value: object) -> bool | None:
+    """An optional id attribute: absent, null or "" is unset; a reference or an id is
+    set; anything else is unknown."""
+    if value is None or value == "":
+        return False
+    return True if ref(value) is not None else None
+
+
 def string(value: object) -> str | None:
     return value if isinstance(value, str) and "${" not in value else None
 

@@ -12,23 +12,12 @@ from collectors.terraform.aws_services import policy_is_public
 from collectors.terraform.blocks import Block
 
 
-def _key(service: str, kind: str, name: str | None) -> str | None:
-    return f"{service}:{kind}:{name}" if name else None
-
-
-def _kms_key_named(value: object) -> bool | None:
-    """Does an attribute name a KMS key? Absent, null or "" do not; unknown is None."""
-    if value is None or value == "":
-        return False
-    return True if v.ref(value) is not None else None
-
-
 def _customer_key(value: object) -> bool | None:
     """Does an attribute name a customer managed KMS key (not an alias/aws/... key)?"""
     named = v.string(value)
     if named is not None and named.startswith("alias/aws/"):
         return False
-    return _kms_key_named(value)
+    return v.is_set(value)
 
 
 def _policy(b: Block, target: str | None, service: str) -> d.ResourcePolicy:
@@ -69,7 +58,7 @@ def dynamodb_table(b: Block) -> d.DynamoTable:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("dynamodb", "table", name),
+        key=v.asset_key("dynamodb", "table", name),
         name=name,
         kms_managed=kms,
         customer_managed_key=customer,
@@ -86,7 +75,7 @@ def dynamodb_resource_policy(b: Block) -> d.ResourcePolicy:
 
 def sqs_queue(b: Block) -> list[Record]:
     name = v.string(b.body.get("name"))
-    kms = _kms_key_named(b.body.get("kms_master_key_id"))
+    kms = v.is_set(b.body.get("kms_master_key_id"))
     sqs_sse = v.boolean(b.body.get("sqs_managed_sse_enabled"))
     encrypted: bool | None
     if kms is not False:
@@ -101,7 +90,7 @@ def sqs_queue(b: Block) -> list[Record]:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("sqs", "queue", name),
+        key=v.asset_key("sqs", "queue", name),
         name=name,
         encrypted=encrypted,
         kms_managed=kms,
@@ -119,10 +108,10 @@ def sns_topic(b: Block) -> list[Record]:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("sns", "topic", name),
+        key=v.asset_key("sns", "topic", name),
         name=name,
         # Server-side encryption is off unless a KMS key is named (no provider default).
-        encrypted=_kms_key_named(b.body.get("kms_master_key_id")),
+        encrypted=v.is_set(b.body.get("kms_master_key_id")),
     )
     return _with_inline_policy(b, topic, "sns")
 
@@ -153,7 +142,7 @@ def kinesis_stream(b: Block) -> d.KinesisStream:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("kinesis", "stream", name),
+        key=v.asset_key("kinesis", "stream", name),
         name=name,
         encrypted=encryption.upper() == "KMS" if encryption else None,
     )
@@ -172,7 +161,7 @@ def secret(b: Block) -> list[Record]:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("secretsmanager", "secret", name),
+        key=v.asset_key("secretsmanager", "secret", name),
         name=name,
         customer_managed_key=_customer_key(b.body.get("kms_key_id")),
     )
@@ -213,7 +202,7 @@ def kms_alias(b: Block) -> d.KmsAlias:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("kms", "alias", name),
+        key=v.asset_key("kms", "alias", name),
         name=name,
         target_key=v.ref(b.body.get("target_key_id")),
     )

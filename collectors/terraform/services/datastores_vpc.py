@@ -24,10 +24,6 @@ _PORTS = (
 _REDSHIFT_PORT = 5439  # provider default for aws_redshift_cluster.port
 
 
-def _key(service: str, kind: str, name: str | None) -> str | None:
-    return f"{service}:{kind}:{name}" if name else None
-
-
 def _get(body: Mapping[str, Any], name: str, default: object) -> object:
     """An attribute, or the provider default when it is absent or null."""
     value = body.get(name)
@@ -80,7 +76,7 @@ def rds_cluster(b: Block) -> d.DbCluster:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("rds", "cluster", identifier),
+        key=v.asset_key("rds", "cluster", identifier),
         identifier=identifier,
         engine=engine,
         port=_port(b.body, engine),
@@ -100,7 +96,7 @@ def rds_cluster_instance(b: Block) -> d.RdsClusterInstance:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("rds", "db-instance", identifier),
+        key=v.asset_key("rds", "db-instance", identifier),
         identifier=identifier,
         cluster=v.ref(b.body.get("cluster_identifier")),
         # Provider default: false.
@@ -118,7 +114,7 @@ def subnet_group(b: Block) -> d.SubnetGroup:
         b.address,
         b.address,
         b.evidence(),
-        key=_key(service, "subnetgroup", name),
+        key=v.asset_key(service, "subnetgroup", name),
         service=service,
         name=name,
         subnets=v.refs(b.body.get("subnet_ids")),
@@ -141,7 +137,7 @@ def _authn(b: Block, transit: bool | None) -> str | None:
 def cache_cluster(b: Block) -> d.Cache:
     group = v.ref(b.body.get("replication_group_id"))
     identifier = v.string(b.body.get("cluster_id"))
-    key = _key("elasticache", "cluster", identifier)
+    key = v.asset_key("elasticache", "cluster", identifier)
     if group is not None:  # a member node: engine, port and groups come from the group
         ev = b.evidence()
         return d.Cache(
@@ -179,7 +175,7 @@ def replication_group(b: Block) -> d.Cache:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("elasticache", "replicationgroup", identifier),
+        key=v.asset_key("elasticache", "replicationgroup", identifier),
         identifier=identifier,
         engine=engine,
         port=_port(b.body, engine),
@@ -207,7 +203,7 @@ def search_domain(b: Block) -> d.SearchDomain:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("es", "domain", name),
+        key=v.asset_key("es", "domain", name),
         name=name,
         in_vpc=in_vpc,
         subnets=v.refs(vpc.get("subnet_ids")),
@@ -244,7 +240,7 @@ def redshift_cluster(b: Block) -> d.DbCluster:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("redshift", "cluster", identifier),
+        key=v.asset_key("redshift", "cluster", identifier),
         service="redshift",
         identifier=identifier,
         engine="redshift",

@@ -26,19 +26,6 @@ _ORIGIN_TYPES = {
 _FUNCTION_TYPES = {"aws_lambda_function", "aws_lambda_alias"}
 
 
-def _upper(value: object) -> str | None:
-    text = v.string(value)
-    return text.upper() if text else None
-
-
-def _is_set(body: Mapping[str, Any], key: str) -> bool | None:
-    """An optional id attribute: absent, null or "" is unset; a reference or id is set."""
-    value = body.get(key)
-    if value is None or value == "":
-        return False
-    return True if v.ref(value) is not None else None
-
-
 def _typed_ref(value: object, types: set[str]) -> str | None:
     return next((a for a, _ in v.refs_in(value) if v.address_type(a) in types), None)
 
@@ -50,9 +37,9 @@ def classic_load_balancer(b: Block) -> e.ClassicLoadBalancer:
     listeners = tuple(
         e.ClassicListener(
             lb_port=v.integer(ls.get("lb_port")),
-            lb_protocol=_upper(ls.get("lb_protocol")),
+            lb_protocol=v.upper(ls.get("lb_protocol")),
             instance_port=v.integer(ls.get("instance_port")),
-            instance_protocol=_upper(ls.get("instance_protocol")),
+            instance_protocol=v.upper(ls.get("instance_protocol")),
             evidence=b.nested_evidence(ls, "listener"),
         )
         for ls in v.blocks(b.body, "listener")
@@ -117,7 +104,7 @@ def _origin(b: Block, body: Mapping[str, Any]) -> e.CdnOrigin:
         protocol_policy=policy,
         http_port=http_port,
         https_port=https_port,
-        access_control=_is_set(body, "origin_access_control_id"),
+        access_control=v.is_set(body.get("origin_access_control_id")),
         access_control_ref=v.ref(body.get("origin_access_control_id")),
         evidence=b.nested_evidence(body, "origin"),
     )
@@ -146,7 +133,7 @@ def distribution(b: Block) -> e.Distribution:
         origins=tuple(_origin(b, o) for o in v.blocks(b.body, "origin")),
         behaviors=tuple(behaviors),
         # The only way to put WAF in front of CloudFront (no association resource).
-        waf=_is_set(b.body, "web_acl_id"),
+        waf=v.is_set(b.body.get("web_acl_id")),
         ssl_policy=ssl_policy,
         # Without logging_config, standard logging v2 (CloudWatch log delivery) may
         # still be set up elsewhere: unknown, not false.
@@ -176,7 +163,7 @@ def rest_authorizer(b: Block) -> e.ApiAuthorizer:
         b.evidence(),
         api=v.ref(b.body.get("rest_api_id")),
         name=v.string(b.body.get("name")),
-        type=_upper(b.body.get("type", "TOKEN")),  # provider default: TOKEN
+        type=v.upper(b.body.get("type", "TOKEN")),  # provider default: TOKEN
         function=_typed_ref(b.body.get("authorizer_uri"), _FUNCTION_TYPES),
         user_pools=v.refs(b.body.get("provider_arns")),
     )
@@ -190,7 +177,7 @@ def http_authorizer(b: Block) -> e.ApiAuthorizer:
         b.evidence(),
         api=v.ref(b.body.get("api_id")),
         name=v.string(b.body.get("name")),
-        type=_upper(b.body.get("authorizer_type")),
+        type=v.upper(b.body.get("authorizer_type")),
         function=_typed_ref(b.body.get("authorizer_uri"), _FUNCTION_TYPES),
         issuer=v.string(jwt.get("issuer")) if jwt else None,
     )

@@ -12,10 +12,6 @@ from collectors.terraform.blocks import Block
 from collectors.terraform.evaluate import refs_of
 
 
-def _key(service: str, kind: str, name: str | None) -> str | None:
-    return f"{service}:{kind}:{name}" if name else None
-
-
 def _items(value: object) -> list[object]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
@@ -68,7 +64,7 @@ def role(b: Block) -> list[Record]:
             b.address,
             b.address,
             b.evidence(),
-            key=_key("iam", "role", name),
+            key=v.asset_key("iam", "role", name),
             name=name,
             assumable_by_anyone=policy_is_public(v.json_document(b.body.get("assume_role_policy"))),
         )
@@ -103,7 +99,7 @@ def policy(b: Block) -> idn.IamPolicy:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("iam", "policy", name),
+        key=v.asset_key("iam", "policy", name),
         name=name,
         statements=statements(b.body.get("policy")),
     )
@@ -115,7 +111,9 @@ def role_policy(b: Block) -> idn.IamPolicy:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("iam", "role-policy", f"{role_name}/{name}" if role_name and name else None),
+        key=v.asset_key(
+            "iam", "role-policy", f"{role_name}/{name}" if role_name and name else None
+        ),
         name=name,
         role=v.ref(b.body.get("role")),
         statements=statements(b.body.get("policy")),
@@ -150,7 +148,7 @@ def instance_profile(b: Block) -> idn.InstanceProfile:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("iam", "instance-profile", name),
+        key=v.asset_key("iam", "instance-profile", name),
         name=name,
         role=v.ref(b.body.get("role")),
     )
@@ -162,7 +160,7 @@ def trail(b: Block) -> idn.Trail:
         b.address,
         b.address,
         b.evidence(),
-        key=_key("cloudtrail", "trail", name),
+        key=v.asset_key("cloudtrail", "trail", name),
         name=name,
         # Provider defaults: enable_logging true, is_multi_region_trail false,
         # include_global_service_events true, enable_log_file_validation false.

@@ -8,15 +8,6 @@ from typing import Any
 from collectors.terraform import values as v
 
 
-def record_key(service: str, kind: str, name: str | None) -> str | None:
-    return f"{service}:{kind}:{name}" if name else None
-
-
-def upper(value: object) -> str | None:
-    text = v.string(value)
-    return text.upper() if text is not None else None
-
-
 def template_ref(spec: Mapping[str, Any] | None, *keys: str) -> str | None:
     """What a specification block names, by the first of `keys` it states (id, name)."""
     if spec is None:

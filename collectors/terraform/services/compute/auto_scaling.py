@@ -8,7 +8,7 @@ from typing import Any
 from collectors.aws.services import compute as c
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
-from collectors.terraform.services.compute.attributes import record_key, template_ref
+from collectors.terraform.services.compute.attributes import template_ref
 
 
 def _launch(
@@ -24,7 +24,9 @@ def _launch(
         b.address,
         b.address,
         b.evidence(),
-        key=record_key("ec2", "launch-template", name) if b.type == "aws_launch_template" else None,
+        key=v.asset_key("ec2", "launch-template", name)
+        if b.type == "aws_launch_template"
+        else None,
         name=name,
         security_groups=groups,
         public_ip=v.boolean(public_ip),  # not stated: the subnet's setting decides
@@ -67,7 +69,7 @@ def autoscaling_group(b: Block) -> c.AutoScalingGroup:
         b.address,
         b.address,
         b.evidence(),
-        key=record_key("autoscaling", "group", name),
+        key=v.asset_key("autoscaling", "group", name),
         name=name,
         subnets=v.refs(b.body.get("vpc_zone_identifier")),
         launch_template=lt,

@@ -8,7 +8,6 @@ from typing import Any
 from collectors.aws.services import compute as c
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
-from collectors.terraform.services.compute.attributes import record_key, upper
 
 _FARGATE = ("FARGATE", "FARGATE_SPOT")
 
@@ -16,7 +15,7 @@ _FARGATE = ("FARGATE", "FARGATE_SPOT")
 def ecs_cluster(b: Block) -> c.EcsCluster:
     name = v.string(b.body.get("name"))
     return c.EcsCluster(
-        b.address, b.address, b.evidence(), key=record_key("ecs", "cluster", name), name=name
+        b.address, b.address, b.evidence(), key=v.asset_key("ecs", "cluster", name), name=name
     )
 
 
@@ -53,7 +52,7 @@ def ecs_task_definition(b: Block) -> c.EcsTaskDefinition:
         b.address,
         b.address,
         b.evidence(),
-        key=record_key("ecs", "task-definition", family),
+        key=v.asset_key("ecs", "task-definition", family),
         family=family,
         containers=(
             tuple(_container(x, fallback) for x in doc if isinstance(x, Mapping))
@@ -66,7 +65,7 @@ def ecs_task_definition(b: Block) -> c.EcsTaskDefinition:
 
 def ecs_service(b: Block) -> c.EcsService:
     net = v.first_block(b.body, "network_configuration")
-    launch_type = upper(b.body.get("launch_type"))
+    launch_type = v.upper(b.body.get("launch_type"))
     providers = [
         v.string(s.get("capacity_provider")) for s in v.blocks(b.body, "capacity_provider_strategy")
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collectors.aws.services import compute as c
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
-from collectors.terraform.services.compute.attributes import record_key, template_ref
+from collectors.terraform.services.compute.attributes import template_ref
 
 
 def eks_cluster(b: Block) -> c.EksCluster:
@@ -17,7 +17,7 @@ def eks_cluster(b: Block) -> c.EksCluster:
         b.address,
         b.address,
         b.evidence(),
-        key=record_key("eks", "cluster", name),
+        key=v.asset_key("eks", "cluster", name),
         name=name,
         subnets=v.refs(vpc.get("subnet_ids")),
         security_groups=v.refs(vpc.get("security_group_ids")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collectors.aws.services import compute as c
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
-from collectors.terraform.services.compute.attributes import record_key, upper
 
 
 def function_url(b: Block) -> c.FunctionUrl:
@@ -14,9 +13,9 @@ def function_url(b: Block) -> c.FunctionUrl:
         b.address,
         b.address,
         b.evidence(),
-        key=record_key("lambda", "function-url", name),
+        key=v.asset_key("lambda", "function-url", name),
         function=v.ref(b.body.get("function_name")),
-        auth_type=upper(b.body.get("authorization_type")),
+        auth_type=v.upper(b.body.get("authorization_type")),
     )
 
 
@@ -29,7 +28,7 @@ def lambda_permission(b: Block) -> c.LambdaPermission:
         function=v.ref(b.body.get("function_name")),
         action=v.string(b.body.get("action")),
         principal=v.string(b.body.get("principal")),
-        url_auth_type=upper(b.body.get("function_url_auth_type")),
+        url_auth_type=v.upper(b.body.get("function_url_auth_type")),
         # Any stated condition narrows the grant, whatever its (maybe unknown) value.
         scoped=any(b.body.get(k) is not None for k in conditions),
     )
