@@ -24,6 +24,10 @@ class Context(Protocol):
         """The element id for a record ref."""
         ...
 
+    def vpc_zone(self, vpc: str) -> str:
+        """The boundary id of a VPC (created if nothing was placed in it yet)."""
+        ...
+
     def zone(self, subnets: tuple[str, ...]) -> tuple[str, SubnetTier]:
         """The boundary (subnet tier zone, VPC or account) for something in `subnets`."""
         ...

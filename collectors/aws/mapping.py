@@ -63,13 +63,7 @@ class _Builder:
 
     # --- boundaries ------------------------------------------------------------------
 
-    def zone(self, subnets: tuple[str, ...]) -> tuple[str, SubnetTier]:
-        """The boundary for something placed in `subnets` (tier zone, VPC or account)."""
-        vpcs = {self.subnets[s].vpc for s in subnets if s in self.subnets}
-        if len(vpcs) != 1 or None in vpcs:
-            return self.account, SubnetTier(None, ())
-        vpc = next(iter(vpcs))
-        assert vpc is not None
+    def vpc_zone(self, vpc: str) -> str:
         vpc_id = self.eid(vpc)
         if vpc_id not in self.boundaries:
             vpc_rec = next((x for x in self.inv.vpcs if x.ref == vpc), None)
@@ -82,6 +76,16 @@ class _Builder:
                 props=facts(cidr=vpc_rec.cidr if vpc_rec else None),
                 evidence=(vpc_rec.evidence,) if vpc_rec else (),
             )
+        return vpc_id
+
+    def zone(self, subnets: tuple[str, ...]) -> tuple[str, SubnetTier]:
+        """The boundary for something placed in `subnets` (tier zone, VPC or account)."""
+        vpcs = {self.subnets[s].vpc for s in subnets if s in self.subnets}
+        if len(vpcs) != 1 or None in vpcs:
+            return self.account, SubnetTier(None, ())
+        vpc = next(iter(vpcs))
+        assert vpc is not None
+        vpc_id = self.vpc_zone(vpc)
         tier = element_tier(subnets, self.tiers)
         if tier.tier is None:
             return vpc_id, tier

@@ -210,6 +210,16 @@ class Bucket(Record):
 
 
 @dataclass(frozen=True)
+class BucketSetting(Record):
+    """A bucket's encryption, access logging or versioning configuration (also the
+    deprecated inline blocks of the bucket resource)."""
+
+    bucket: str | None = None
+    setting: str = "encryption"  # encryption | logging | versioning
+    enabled: bool | None = None  # logging/versioning on; encryption: with a KMS key
+
+
+@dataclass(frozen=True)
 class PublicAccessBlock(Record):
     """Bucket-level or account-level (`account`) S3 public access block."""
 
@@ -316,6 +326,7 @@ class Inventory:
     buckets: tuple[Bucket, ...] = ()
     public_access_blocks: tuple[PublicAccessBlock, ...] = ()
     ownership_controls: tuple[OwnershipControls, ...] = ()
+    bucket_settings: tuple[BucketSetting, ...] = ()
     bucket_acls: tuple[BucketAcl, ...] = ()
     bucket_policies: tuple[BucketPolicy, ...] = ()
     rest_apis: tuple[RestApi, ...] = ()

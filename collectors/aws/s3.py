@@ -46,6 +46,10 @@ class _BucketIndex:
         for oc in inv.ownership_controls:
             if (b := self.bucket(oc.bucket)) is not None:
                 self.ownership[b].append(oc)
+        self.settings: dict[tuple[str, str], r.BucketSetting] = {}
+        for bs in inv.bucket_settings:
+            if (b := self.bucket(bs.bucket)) is not None:
+                self.settings[(b, bs.setting)] = bs
 
     def bucket(self, ref_or_name: str | None) -> str | None:
         if ref_or_name is None:
@@ -83,6 +87,22 @@ def _doubts(index: _BucketIndex, bucket: str, grant: _Grant) -> tuple[bool, list
     if _flags(own + account, flags) is None or _flags(index.floating, flags) is not False:
         doubts.append("a public access block whose value or bucket is not known")
     return False, doubts
+
+
+def _settings(index: _BucketIndex, bucket: str) -> dict[str, bool | None]:
+    """Encryption, logging and versioning facts, with AWS's defaults where they are
+    dated facts: every new bucket is encrypted (SSE-S3) since January 2023, and
+    versioning is off until it is turned on. Access logging not configured in the files
+    may be configured elsewhere: unknown."""
+    sse = index.settings.get((bucket, "encryption"))
+    logging = index.settings.get((bucket, "logging"))
+    versioning = index.settings.get((bucket, "versioning"))
+    return {
+        "encryption_at_rest": True,
+        "kms_managed": sse.enabled if sse is not None else False,
+        "access_logging": True if logging is not None else None,
+        "versioning": versioning.enabled if versioning is not None else False,
+    }
 
 
 def bucket_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> Built:
@@ -127,6 +147,7 @@ def bucket_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -
                 existence_unknown=b.conditional or None,
                 public=public,
                 exposure_unconfirmed="; ".join(doubts) if public and doubts else None,
+                **_settings(index, b.ref),
             ),
             evidence=(b.evidence, *evidence),
         )

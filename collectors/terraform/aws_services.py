@@ -235,6 +235,44 @@ def public_access_block(b: Block, account: bool) -> r.PublicAccessBlock:
     )
 
 
+def bucket_settings(b: Block) -> list[r.BucketSetting]:
+    """Encryption, logging and versioning of a bucket: their own resources, or the
+    deprecated inline blocks of `aws_s3_bucket` (the bucket itself is then `b`)."""
+    bucket = b.address if b.type == "aws_s3_bucket" else v.ref(b.body.get("bucket"))
+    out: list[r.BucketSetting] = []
+
+    def add(setting: str, enabled: bool | None) -> None:
+        out.append(
+            r.BucketSetting(
+                b.address,
+                b.address,
+                b.evidence(setting),
+                bucket=bucket,
+                setting=setting,
+                enabled=enabled,
+            )
+        )
+
+    sse = v.first_block(b.body, "server_side_encryption_configuration")
+    if b.type == "aws_s3_bucket_server_side_encryption_configuration":
+        sse = b.body
+    if sse is not None:
+        rule = v.first_block(sse, "rule")
+        default = v.first_block(rule, "apply_server_side_encryption_by_default") if rule else None
+        algorithm = v.string(default.get("sse_algorithm")) if default else None
+        add("encryption", None if algorithm is None else algorithm.startswith("aws:kms"))
+    if b.type == "aws_s3_bucket_logging" or v.first_block(b.body, "logging") is not None:
+        add("logging", True)
+    versioning = v.first_block(b.body, "versioning")
+    if b.type == "aws_s3_bucket_versioning":
+        config = v.first_block(b.body, "versioning_configuration")
+        status = v.string(config.get("status")) if config else None
+        add("versioning", None if status is None else status == "Enabled")
+    elif versioning is not None:
+        add("versioning", v.boolean(versioning.get("enabled", False)))
+    return out
+
+
 def ownership_controls(b: Block) -> r.OwnershipControls:
     rule = v.first_block(b.body, "rule")
     return r.OwnershipControls(

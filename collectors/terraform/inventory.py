@@ -72,9 +72,18 @@ _SPECIAL = {
     "aws_s3_account_public_access_block",
     "aws_api_gateway_deployment",
     "aws_wafv2_web_acl_association",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_versioning",
     "aws_network_acl",
     "aws_default_network_acl",
 }
+
+_BUCKET_SETTINGS = (
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_versioning",
+)
 
 SUPPORTED = frozenset(_SIMPLE) | _SPECIAL | frozenset(FAMILY_RESOURCES)
 
@@ -143,6 +152,8 @@ def _read_block(
     if simple is not None:
         field, build = simple
         out[field].append(_with_inputs(build(b), b, origins))
+        if b.type == "aws_s3_bucket":  # the deprecated inline encryption/logging/versioning
+            out["bucket_settings"].extend(svc.bucket_settings(b))
     elif b.type == "aws_route_table":
         tables.append(net.route_table(b))
     elif b.type == "aws_default_route_table":
@@ -169,6 +180,8 @@ def _read_block(
     elif b.type in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
         account = b.type == "aws_s3_account_public_access_block"
         out["public_access_blocks"].append(svc.public_access_block(b, account))
+    elif b.type in _BUCKET_SETTINGS:
+        out["bucket_settings"].extend(svc.bucket_settings(b))
     elif b.type == "aws_wafv2_web_acl_association":
         out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
     elif b.type == "aws_api_gateway_deployment" and (stage := api.deployment_stage(b)):

@@ -145,7 +145,11 @@ FIXTURE_ELEMENTS: list[tuple[str, str, dict[str, object]]] = [
     ("function", "aws_lambda_function.fulfilment", {}),
     ("function", "aws_lambda_function.notifier", {}),
     ("function", "aws_lambda_function.analytics", {}),
-    ("object-store", "aws_s3_bucket.invoices", {"public": False}),
+    (
+        "object-store",
+        "aws_s3_bucket.invoices",
+        {"encryption_at_rest": True, "kms_managed": False, "public": False, "versioning": False},
+    ),
 ]
 
 FIXTURE_FLOWS = {

@@ -109,7 +109,16 @@ def test_fixture_elements_are_exact(newsroom: ScanResult) -> None:
         "aws_instance.web_a": ("vm", ISOLATED, {"public_ip": False}),
         "aws_instance.web_b": ("vm", ISOLATED, {"public_ip": False}),
         "aws_instance.reports": ("vm", ISOLATED, {"public_ip": False}),
-        "aws_s3_bucket.assets": ("object-store", ACCOUNT, {"public": False}),
+        "aws_s3_bucket.assets": (
+            "object-store",
+            ACCOUNT,
+            {
+                "encryption_at_rest": True,
+                "kms_managed": False,
+                "public": False,
+                "versioning": False,
+            },
+        ),
         "aws_lambda_function.comments": ("function", ACCOUNT, {}),
         "aws_lambda_function.authorizer": ("function", ACCOUNT, {}),
         "aws_api_gateway_rest_api.comments": (

@@ -49,6 +49,13 @@ def summary(findings: Iterable[Finding]) -> set[tuple[str, str, str, int, str]]:
     return out
 
 
+BUCKET = (
+    ("encryption_at_rest", True),
+    ("kms_managed", False),
+    ("public", False),
+    ("versioning", False),
+)  # AWS defaults: SSE-S3, no versioning
+
 # --- the fixture --------------------------------------------------------------------------
 
 
@@ -80,9 +87,9 @@ def test_fixture_elements(media: ScanResult) -> None:
         ("vm", "aws_instance.bastion", f"{VPC}/public", (("public_ip", True),)),
         ("function", "aws_lambda_function.reports", ACCOUNT, ()),
         ("function", "aws_lambda_function.thumbnailer", ACCOUNT, ()),
-        ("object-store", "aws_s3_bucket.audit_logs", ACCOUNT, (("public", False),)),
-        ("object-store", "aws_s3_bucket.thumbnails", ACCOUNT, (("public", False),)),
-        ("object-store", "aws_s3_bucket.uploads", ACCOUNT, (("public", False),)),
+        ("object-store", "aws_s3_bucket.audit_logs", ACCOUNT, BUCKET),
+        ("object-store", "aws_s3_bucket.thumbnails", ACCOUNT, BUCKET),
+        ("object-store", "aws_s3_bucket.uploads", ACCOUNT, BUCKET),
     }
 
 
