@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -13,16 +11,13 @@ from typing import Any
 from collectors.aws.mapping import to_fragment
 from collectors.terraform.fragment_cache import Entry, FragmentCache, root_key
 from collectors.terraform.inventory import SUPPORTED, build_inventory
-from collectors.terraform.modules import ModuleInstance, Resolver, root_inputs
-from collectors.terraform.parse import (
-    Parsed,
-    cache_dir,
-    content_digest,
-    loads,
-    parse_files,
-    relative,
-)
+from collectors.terraform.module_inputs import root_inputs
+from collectors.terraform.module_loader import ModuleLoader, read_json
+from collectors.terraform.module_sources import Resolver
+from collectors.terraform.modules import ModuleInstance
+from collectors.terraform.parse import Parsed, cache_dir, parse_files, relative
 from collectors.terraform.plan import is_plan_or_state, plan_blocks
+from collectors.terraform.variable_files import origin, plan_variables, read_tfvars
 from scanner.model import Diagnostic, Evidence, Fragment
 
 log = logging.getLogger(__name__)
@@ -31,15 +26,6 @@ log = logging.getLogger(__name__)
 def _dir_of(rel: str) -> str:
     parent = PurePosixPath(rel).parent.as_posix()
     return parent if parent else "."
-
-
-def _is_auto_tfvars(rel: str) -> bool:
-    name = PurePosixPath(rel).name
-    return name == "terraform.tfvars" or name.endswith(".auto.tfvars")
-
-
-def _rel(root: Path, path: Path) -> str:
-    return relative(root, path)
 
 
 class TerraformCollector:
@@ -75,8 +61,8 @@ class TerraformCollector:
         for f in files:
             if f in hcl_set:
                 continue
-            rel = _rel(root, f)
-            doc = _read_json(f, rel, diagnostics)
+            rel = relative(root, f)
+            doc = read_json(f, rel, diagnostics)
             if doc is None:
                 continue
             if rel.endswith((".tf.json", ".tfvars.json")):
@@ -84,7 +70,7 @@ class TerraformCollector:
             elif is_plan_or_state(doc):
                 plans[_dir_of(rel)].append((rel, doc))
 
-        loader = _Loader(root, by_dir, self.workers, self.use_cache, diagnostics)
+        loader = ModuleLoader(root, by_dir, self.workers, self.use_cache, diagnostics)
         cdir = cache_dir() if self.use_cache else None
         self._fragments = FragmentCache(cdir / "roots" if cdir else None)
         resolver = Resolver(loader.load_dir, loader.read_text)
@@ -97,12 +83,12 @@ class TerraformCollector:
                 continue
             roots.append(directory)
             tfvars = [p for p in by_dir[directory] if p.rel.endswith((".tfvars", ".tfvars.json"))]
-            variables, origins = self._tfvars(root, tfvars, diagnostics)
+            variables, origins = read_tfvars(root, tfvars, self.var_files, diagnostics)
             for rel, plan_doc in plans.get(directory, []):
                 # The plan knows every root variable's value: it wins over tfvars.
-                planned = _plan_variables(plan_doc)
+                planned = plan_variables(plan_doc)
                 variables.update(planned)
-                origins.update({name: _origin(rel, name, None) for name in planned})
+                origins.update({name: origin(rel, name, None) for name in planned})
                 diagnostics.append(
                     Diagnostic("info", rel, f"plan variables applied to the module in {directory}")
                 )
@@ -132,7 +118,7 @@ class TerraformCollector:
         variables: Mapping[str, Any],
         origins: Mapping[str, Evidence],
         resolver: Resolver,
-        loader: _Loader,
+        loader: ModuleLoader,
     ) -> Fragment:
         """Evaluate a root module, or reuse the result of an unchanged one."""
         files = [(p.rel, p.digest) for p in tf]
@@ -188,167 +174,6 @@ class TerraformCollector:
         return to_fragment(
             inventory, prefix=f"tf:{directory}//", scope_name=f"AWS account ({directory})"
         )
-
-    def _tfvars(
-        self, root: Path, tfvars: list[Parsed], diagnostics: list[Diagnostic]
-    ) -> tuple[dict[str, Any], dict[str, Evidence]]:
-        """terraform.tfvars, then *.auto.tfvars (lexical), then --var-file, later winning;
-        with where each value was set."""
-        auto = sorted(
-            (p for p in tfvars if _is_auto_tfvars(p.rel)),
-            key=lambda p: (not p.rel.endswith("terraform.tfvars"), p.rel),
-        )
-        for p in tfvars:
-            if not _is_auto_tfvars(p.rel) and Path(root / p.rel) not in self.var_files:
-                diagnostics.append(
-                    Diagnostic("info", p.rel, "not loaded automatically; pass it with --var-file")
-                )
-        values: dict[str, Any] = {}
-        origins: dict[str, Evidence] = {}
-        sources = [(p.path, p.rel, p.document or {}) for p in auto]
-        sources += [
-            (f, _rel(root, f), _read_var_file(root, f, diagnostics)) for f in self.var_files
-        ]
-        for path, rel, doc in sources:
-            assigned = {k: v for k, v in doc.items() if not k.startswith("__")}
-            values.update(assigned)
-            text = _text(path)
-            origins.update({name: _origin(rel, name, _line_of(text, name)) for name in assigned})
-        return values, origins
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _line_of(text: str, name: str) -> int | None:
-    """The line that assigns `name` in a variable file (python-hcl2 gives no lines there)."""
-    m = re.search(rf"^[ \t]*\"?{re.escape(name)}\"?[ \t]*[=:]", text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else None
-
-
-def _origin(rel: str, name: str, line: int | None) -> Evidence:
-    return Evidence(
-        source="terraform",
-        file=rel,
-        line=line,
-        address=f"var.{name}",
-        fact=f"var.{name}",
-        detail=f"variable {name} is set here",
-    )
-
-
-def _read_json(path: Path, rel: str, diagnostics: list[Diagnostic]) -> dict[str, Any] | None:
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        diagnostics.append(Diagnostic("error", rel, f"cannot read file: {e}"))
-        return None
-    except ValueError as e:
-        diagnostics.append(
-            Diagnostic(
-                "error",
-                rel,
-                f"not valid JSON (line {e.lineno})" if hasattr(e, "lineno") else "not valid JSON",
-            )
-        )
-        return None
-    if not isinstance(doc, dict):
-        diagnostics.append(Diagnostic("warning", rel, "not a Terraform JSON document; skipped"))
-        return None
-    return doc
-
-
-def _plan_variables(doc: Mapping[str, Any]) -> dict[str, Any]:
-    variables = doc.get("variables") or {}
-    return {
-        name: spec["value"]
-        for name, spec in variables.items()
-        if isinstance(spec, Mapping) and "value" in spec
-    }
-
-
-def _read_var_file(root: Path, path: Path, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    rel = _rel(root, path)
-    try:
-        doc = loads(path.read_text("utf-8"))
-    except OSError as e:
-        diagnostics.append(Diagnostic("error", rel, f"cannot read variable file: {e.strerror}"))
-        return {}
-    except Exception as e:
-        diagnostics.append(Diagnostic("error", rel, f"variable file is not valid HCL: {e}"))
-        return {}
-    return {k: v for k, v in doc.items() if not k.startswith("__")}
-
-
-class _Loader:
-    """Parsed module directories: those found by discovery, and others read on demand."""
-
-    def __init__(
-        self,
-        root: Path,
-        by_dir: dict[str, list[Parsed]],
-        workers: int | None,
-        use_cache: bool,
-        diagnostics: list[Diagnostic],
-    ) -> None:
-        self.root = root
-        self.by_dir = by_dir
-        self.workers = workers
-        self.use_cache = use_cache
-        self.diagnostics = diagnostics
-        self.read: set[str] = {p.rel for docs in by_dir.values() for p in docs}
-        self.reads: set[str] = set()  # other files read (module manifests)
-        self.dirs_used: set[str] = set()  # module directories asked for
-        self.digests: dict[str, str] = {}
-
-    def load_dir(self, directory: str) -> list[Parsed]:
-        self.dirs_used.add(directory)
-        if directory not in self.by_dir:
-            path = self.root / directory
-            files = sorted(path.glob("*.tf")) if path.is_dir() else []
-            # JSON-syntax module files (*.tf.json) are read as they are: no line numbers.
-            json_files = sorted(path.glob("*.tf.json")) if path.is_dir() else []
-            parsed = parse_files(self.root, files, self.workers, self.use_cache) if files else []
-            for p in parsed:
-                if p.error is not None:
-                    self.diagnostics.append(Diagnostic("error", p.rel, p.error, p.error_line))
-            self.by_dir[directory] = [p for p in parsed if p.error is None] + [
-                Parsed(f, _rel(self.root, f), doc)
-                for f in json_files
-                if (doc := _read_json(f, _rel(self.root, f), self.diagnostics)) is not None
-            ]
-            self.read.update(p.rel for p in self.by_dir[directory])
-        return [p for p in self.by_dir[directory] if p.rel.endswith((".tf", ".tf.json"))]
-
-    def read_text(self, rel: str) -> str | None:
-        self.reads.add(rel)
-        try:
-            return (self.root / rel).read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    def digest_of(self, rel: str) -> str | None:
-        """The content hash of a file relative to the root (None: it cannot be read);
-        for "dir/", a hash of the Terraform files it lists."""
-        if rel.endswith("/"):
-            path = self.root / rel
-            if not path.is_dir():
-                return None
-            names = sorted(f.name for f in path.iterdir() if f.name.endswith((".tf", ".tf.json")))
-            return content_digest("\0".join(names).encode())
-        if rel not in self.digests:
-            for docs in self.by_dir.values():
-                self.digests.update((p.rel, p.digest) for p in docs if p.digest)
-        if rel not in self.digests:
-            try:
-                self.digests[rel] = content_digest((self.root / rel).read_bytes())
-            except OSError:
-                return None
-        return self.digests[rel]
 
 
 def _called_dirs(by_dir: dict[str, list[Parsed]], resolver: Resolver) -> set[str]:

@@ -1,107 +1,45 @@
-"""Evaluate HCL expressions as far as a module's files allow; the rest stays Unknown.
-
-Values are plain Python (str, int, float, bool, None, list, dict) when known. A
-reference to a managed resource evaluates to a `Ref` (its identity: ids, ARNs and
-endpoints are not in the files); anything that cannot be computed is `Unknown`,
-carrying the resources it depended on so that flows can still be inferred from it.
-Unknown is never guessed and never treated as false.
-"""
+"""Evaluate HCL expressions as far as a module's files allow; the rest stays Unknown."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from collectors.terraform import expr as x
-from collectors.terraform.functions import FUNCTIONS
+from collectors.terraform.eval_operators import (
+    binary,
+    call_function,
+    get_item,
+    key_text,
+    number_text,
+    unary,
+)
+from collectors.terraform.eval_values import (
+    HOLE,
+    Missing,
+    Ref,
+    Tracker,
+    Unknown,
+    is_known,
+    refs_of,
+)
+
+__all__ = [
+    "HOLE",
+    "Env",
+    "Missing",
+    "Ref",
+    "Tracker",
+    "Unknown",
+    "evaluate",
+    "evaluate_value",
+    "is_known",
+    "refs_of",
+]
 
 log = logging.getLogger(__name__)
-
-
-HOLE = "${?}"  # stands for an unknown part inside partly known text
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A managed resource (instance) address and the attribute read from it."""
-
-    address: str
-    attr: str | None = None
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value the files do not determine; `refs` are the resources it depends on."""
-
-    refs: frozenset[str] = frozenset()
-    partial: Any = None  # what is known: jsonencode() structure, or text with HOLEs
-
-    @staticmethod
-    def of(*values: object) -> Unknown:
-        refs: set[str] = set()
-        for v in values:
-            refs |= refs_of(v)
-        return Unknown(frozenset(refs))
-
-
-@dataclass(frozen=True)
-class Missing(Unknown):
-    """A key or index a known value does not have: an error in Terraform, which try()
-    and can() can test for. Otherwise it reads as unknown like any Unknown."""
-
-
-def refs_of(value: object) -> set[str]:
-    """Every resource address a value (or the unknown parts of it) depends on."""
-    if isinstance(value, Ref):
-        return {value.address}
-    if isinstance(value, Unknown):
-        return set(value.refs) | (refs_of(value.partial) if value.partial is not None else set())
-    if isinstance(value, list):
-        out: set[str] = set()
-        for v in value:
-            out |= refs_of(v)
-        return out
-    if isinstance(value, dict):
-        out = set()
-        for v in value.values():
-            out |= refs_of(v)
-        return out
-    return set()
-
-
-def is_known(value: object) -> bool:
-    if isinstance(value, Ref | Unknown):
-        return False
-    if isinstance(value, list):
-        return all(is_known(v) for v in value)
-    if isinstance(value, dict):
-        return all(is_known(v) for v in value.values())
-    return True
-
-
-class Tracker:
-    """Which root variables the values being evaluated came from (for evidence: a
-    finding decided by a tfvars value points at that tfvars line too)."""
-
-    def __init__(self) -> None:
-        self._open: list[set[str]] = []
-
-    def note(self, names: Iterable[str]) -> None:
-        for deps in self._open:
-            deps.update(names)
-
-    @contextlib.contextmanager
-    def collect(self) -> Iterator[set[str]]:
-        deps: set[str] = set()
-        self._open.append(deps)
-        try:
-            yield deps
-        finally:
-            self._open.pop()
 
 
 @dataclass
@@ -185,7 +123,7 @@ def _eval(node: object, env: Env) -> Any:
     if isinstance(node, x.Call):
         return _call(node, env)
     if isinstance(node, x.Unary):
-        return _unary(node.op, _eval(node.operand, env))
+        return unary(node.op, _eval(node.operand, env))
     if isinstance(node, x.Binary):
         return _binary(node, env)
     if isinstance(node, x.Cond):
@@ -212,7 +150,7 @@ def _template(node: x.Template, env: Env) -> Any:
         if isinstance(value, bool):
             parts.append("true" if value else "false")
         elif isinstance(value, int | float | str):
-            parts.append(_number_text(value) if not isinstance(value, str) else value)
+            parts.append(number_text(value) if not isinstance(value, str) else value)
         else:
             unknown.append(value)
             parts.append(HOLE)
@@ -220,12 +158,6 @@ def _template(node: x.Template, env: Env) -> Any:
         return "".join(parts)
     # Keep the text around the holes: a heredoc policy stays readable as a document.
     return Unknown(frozenset(refs_of(unknown)), partial="".join(parts))
-
-
-def _number_text(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _root(name: str, rest: list[object], env: Env) -> tuple[Any, list[object]]:
@@ -287,114 +219,14 @@ def _apply_steps(value: Any, steps: tuple[object, ...], env: Env) -> Any:
         if isinstance(value, Unknown):
             return value
         if isinstance(step, x.GetAttr):
-            value = _get(value, step.name)
+            value = get_item(value, step.name)
         elif isinstance(step, x.Index):
-            value = _get(value, _eval(step.key, env))
+            value = get_item(value, _eval(step.key, env))
     return value
 
 
-def _get(value: Any, key: Any) -> Any:
-    if isinstance(key, Unknown | Ref):
-        return Unknown.of(value, key)
-    if isinstance(value, Ref):
-        if value.attr is None and isinstance(key, str):
-            return Ref(value.address, key)
-        return Unknown(frozenset({value.address}))  # a nested attribute of a resource
-    if isinstance(value, dict):
-        if not isinstance(key, str | int):
-            return Unknown()
-        return value[str(key)] if str(key) in value else Missing()
-    if isinstance(value, list) and isinstance(key, int | float) and not isinstance(key, bool):
-        if not math.isfinite(key):
-            return Unknown()
-        i = int(key)
-        return value[i] if 0 <= i < len(value) else Missing()
-    return Unknown.of(value)
-
-
 def _call(node: x.Call, env: Env) -> Any:
-    fn = FUNCTIONS.get(node.name.split("::")[-1])
-    args = [_eval(a, env) for a in node.args]
-    if node.expand and args:
-        last = args.pop()
-        if not isinstance(last, list):
-            return Unknown.of(last, *args)
-        args.extend(last)
-    if fn is None:
-        return Unknown.of(*args)
-    if node.name in ("jsonencode",) and not all(is_known(a) for a in args):
-        return Unknown(frozenset(refs_of(args)), partial=args[0] if args else None)
-    if node.name in ("try", "can", "coalesce"):
-        try:
-            return fn(*args)
-        except Exception:
-            return Unknown.of(*args)
-    if node.name in _STRUCTURAL and all(_shape_known(node.name, a) for a in args):
-        # Shape-only functions work on known containers of references: Terraform knows
-        # length(aws_subnet.public) before it knows the subnets' ids.
-        try:
-            return fn(*args)
-        except Exception:
-            return Unknown.of(*args)
-    if not all(is_known(a) for a in args):
-        return Unknown.of(*args)
-    try:
-        return fn(*args)
-    except Exception:  # a function given values it rejects: Terraform would error out
-        return Unknown()
-
-
-_STRUCTURAL = frozenset(
-    {
-        "length",
-        "element",
-        "one",
-        "concat",
-        "slice",
-        "reverse",
-        "tolist",
-        "values",
-        "keys",
-        "merge",
-        "lookup",
-        "zipmap",
-        "coalescelist",
-        "flatten",
-        "contains",
-    }
-)
-# Functions whose result depends on what the items are, not only on how many there are.
-_ITEMS_MATTER = frozenset({"coalescelist", "flatten", "contains"})
-
-
-def _shape_known(name: str, value: object) -> bool:
-    """Is the container known (its items may be references or unknown values)?"""
-    if isinstance(value, Unknown | Ref):
-        return False
-    if name in _ITEMS_MATTER and isinstance(value, list):
-        return all(not isinstance(v, Unknown) for v in value)
-    return True
-
-
-def _unary(op: str, value: Any) -> Any:
-    if op == "!" and isinstance(value, bool):
-        return not value
-    if op == "-" and isinstance(value, int | float) and not isinstance(value, bool):
-        return -value
-    return Unknown.of(value)
-
-
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "%": lambda a, b: a % b,
-}
+    return call_function(node.name, [_eval(a, env) for a in node.args], node.expand)
 
 
 def _binary(node: x.Binary, env: Env) -> Any:
@@ -412,42 +244,14 @@ def _binary(node: x.Binary, env: Env) -> Any:
         if node.op == "||" and right is True:
             return True
         return Unknown.of(left, right)
-    if not (is_known(left) and is_known(right)):
-        return Unknown.of(left, right)
-    if node.op == "==":
-        return left == right
-    if node.op == "!=":
-        return left != right
-    try:
-        result = _COMPARE[node.op](_num(left), _num(right))
-    except (TypeError, ValueError, ZeroDivisionError, KeyError):
-        return Unknown()
-    return int(result) if isinstance(result, float) and result.is_integer() else result
-
-
-def _num(value: Any) -> int | float:
-    if isinstance(value, bool):
-        raise TypeError("bool is not a number")
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        return float(value) if "." in value else int(value)
-    raise TypeError(f"not a number: {value!r}")
-
-
-def _key_text(key: Any) -> str | None:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, str | int | float):
-        return key if isinstance(key, str) else _number_text(key)
-    return None
+    return binary(node.op, left, right)
 
 
 def _object(node: x.ObjectExpr, env: Env) -> Any:
     out: dict[str, Any] = {}
     for key_node, value_node in node.items:
         raw_key = _eval(key_node, env)
-        key = _key_text(raw_key)
+        key = key_text(raw_key)
         value = _eval(value_node, env)
         if key is None:
             return Unknown.of(value, raw_key)
@@ -481,7 +285,7 @@ def _for(node: x.ForExpr, env: Env) -> Any:
             items.append(value)
             continue
         raw_key = _eval(node.key, inner)
-        key = _key_text(raw_key)
+        key = key_text(raw_key)
         if key is None:
             return Unknown.of(value, raw_key)
         if node.group:

@@ -16,12 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-
-def _is_known(value: Any) -> bool:
-    # Imported lazily to avoid a cycle: evaluate imports this module.
-    from collectors.terraform.evaluate import is_known  # noqa: PLC0415
-
-    return is_known(value)
+from collectors.terraform.eval_values import Missing, is_known
 
 
 def _format(fmt: str, *args: Any) -> str:
@@ -147,34 +142,28 @@ def _range(*args: Any) -> list[int | float]:
     return list(range(values[0], values[1], values[2]))
 
 
-def _is_missing(value: Any) -> bool:
-    from collectors.terraform.evaluate import Missing  # noqa: PLC0415
-
-    return isinstance(value, Missing)
-
-
 def _try(*args: Any) -> Any:
     """The first argument that is not an error; an unknown one makes the result unknown."""
     for a in args:
-        if _is_missing(a):
+        if isinstance(a, Missing):
             continue
-        if _is_known(a):
+        if is_known(a):
             return a
         raise ValueError("unknown before any known argument")
     raise ValueError("every argument is an error")
 
 
 def _can(value: Any) -> bool:
-    if _is_missing(value):
+    if isinstance(value, Missing):
         return False
-    if not _is_known(value):
+    if not is_known(value):
         raise ValueError("unknown")
     return True
 
 
 def _coalesce(*args: Any) -> Any:
     for a in args:
-        if not _is_known(a):
+        if not is_known(a):
             raise ValueError("unknown before a known non-empty value")
         if a is not None and a != "":
             return a

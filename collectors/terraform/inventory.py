@@ -10,11 +10,13 @@ from typing import Any
 
 from collectors.aws import records as r
 from collectors.terraform import aws_api as api
+from collectors.terraform import aws_databases as db
 from collectors.terraform import aws_network as net
+from collectors.terraform import aws_s3 as s3
 from collectors.terraform import aws_services as svc
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
-from collectors.terraform.modules import LazyBody
+from collectors.terraform.lazy_body import LazyBody
 from collectors.terraform.services import RESOURCES as FAMILY_RESOURCES
 from scanner.model import Diagnostic, Evidence
 
@@ -41,12 +43,12 @@ _SIMPLE: dict[str, tuple[str, Callable[[Block], Any]]] = {
     "aws_alb_target_group_attachment": ("target_attachments", svc.target_attachment),
     "aws_instance": ("instances", svc.instance),
     "aws_lambda_function": ("functions", svc.lambda_function),
-    "aws_db_subnet_group": ("db_subnet_groups", svc.db_subnet_group),
-    "aws_db_instance": ("db_instances", svc.db_instance),
-    "aws_s3_bucket": ("buckets", svc.bucket),
-    "aws_s3_bucket_acl": ("bucket_acls", svc.bucket_acl),
-    "aws_s3_bucket_policy": ("bucket_policies", svc.bucket_policy),
-    "aws_s3_bucket_ownership_controls": ("ownership_controls", svc.ownership_controls),
+    "aws_db_subnet_group": ("db_subnet_groups", db.db_subnet_group),
+    "aws_db_instance": ("db_instances", db.db_instance),
+    "aws_s3_bucket": ("buckets", s3.bucket),
+    "aws_s3_bucket_acl": ("bucket_acls", s3.bucket_acl),
+    "aws_s3_bucket_policy": ("bucket_policies", s3.bucket_policy),
+    "aws_s3_bucket_ownership_controls": ("ownership_controls", s3.ownership_controls),
     "aws_api_gateway_rest_api": ("rest_apis", api.rest_api),
     "aws_api_gateway_stage": ("api_stages", api.rest_stage),
     "aws_api_gateway_method": ("api_methods", api.method),
@@ -153,7 +155,7 @@ def _read_block(
         field, build = simple
         out[field].append(_with_inputs(build(b), b, origins))
         if b.type == "aws_s3_bucket":  # the deprecated inline encryption/logging/versioning
-            out["bucket_settings"].extend(svc.bucket_settings(b))
+            out["bucket_settings"].extend(s3.bucket_settings(b))
     elif b.type == "aws_route_table":
         tables.append(net.route_table(b))
     elif b.type == "aws_default_route_table":
@@ -179,9 +181,9 @@ def _read_block(
         out["security_group_rules"].append(net.vpc_security_group_rule(b, "egress"))
     elif b.type in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
         account = b.type == "aws_s3_account_public_access_block"
-        out["public_access_blocks"].append(svc.public_access_block(b, account))
+        out["public_access_blocks"].append(s3.public_access_block(b, account))
     elif b.type in _BUCKET_SETTINGS:
-        out["bucket_settings"].extend(svc.bucket_settings(b))
+        out["bucket_settings"].extend(s3.bucket_settings(b))
     elif b.type == "aws_wafv2_web_acl_association":
         out["waf_protected"].extend(a for a, _ in v.refs_in(b.body.get("resource_arn")))
     elif b.type == "aws_api_gateway_deployment" and (stage := api.deployment_stage(b)):

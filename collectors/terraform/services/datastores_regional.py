@@ -8,8 +8,8 @@ from dataclasses import replace
 from collectors.aws.records import Record
 from collectors.aws.services import datastores_regional as d
 from collectors.terraform import values as v
-from collectors.terraform.aws_services import policy_is_public
 from collectors.terraform.blocks import Block
+from collectors.terraform.resource_policy import policy_is_public
 
 
 def _customer_key(value: object) -> bool | None:

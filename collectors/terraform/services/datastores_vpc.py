@@ -8,8 +8,8 @@ from typing import Any
 from collectors.aws.records import Record
 from collectors.aws.services import datastores_vpc as d
 from collectors.terraform import values as v
-from collectors.terraform.aws_services import policy_is_public
 from collectors.terraform.blocks import Block
+from collectors.terraform.resource_policy import policy_is_public
 
 # Default ports by engine (RDS/Aurora and ElastiCache), matched by prefix.
 _PORTS = (

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from collectors.aws.records import Record
 from collectors.aws.services import identity as idn
 from collectors.terraform import values as v
-from collectors.terraform.aws_services import policy_is_public
 from collectors.terraform.blocks import Block
 from collectors.terraform.evaluate import refs_of
+from collectors.terraform.resource_policy import policy_is_public
 
 
 def _items(value: object) -> list[object]:
