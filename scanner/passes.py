@@ -25,7 +25,8 @@ INTERNET_ELEMENT = Element(
 
 
 def boundaries(model: Merged) -> Merged:
-    """Add the internet element and zone; repair boundaries that name missing parents.
+    """Add the internet element and zone; repair boundaries that name missing parents,
+    and drop flows whose ends are not elements.
 
     Every exposure path starts at the one `internet` element. A boundary whose parent is
     not in the model hangs from the internet zone (with a diagnostic), and an element
@@ -55,9 +56,19 @@ def boundaries(model: Merged) -> Merged:
             repaired.append(replace(e, boundary=None))
         else:
             repaired.append(e)
+    # A flow must join two elements of the model; one that does not is a collector bug,
+    # reported rather than left for the graph to invent an empty node.
+    ids = {e.id for e in repaired}
+    flows = []
+    for f in model.flows:
+        if f.source in ids and f.target in ids:
+            flows.append(f)
+        else:
+            diagnostics.append(Diagnostic("warning", f.id, "flow to an element not in the model"))
     return replace(
         model,
         elements=tuple(sorted(repaired, key=lambda e: e.id)),
+        flows=tuple(flows),
         boundaries=tuple(sorted(fixed, key=lambda b: b.id)),
         diagnostics=tuple(diagnostics),
     )

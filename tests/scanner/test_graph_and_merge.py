@@ -188,3 +188,21 @@ def test_internet_paths_agree_with_single_target_queries() -> None:
         "aws_api_gateway_rest_api.catalog",
         "aws_apigatewayv2_api.webhooks",
     }
+
+
+def test_boundary_pass_repairs_and_reports_dangling_references() -> None:
+    els = (Element("a", "process", "vm", "a", "a", boundary="zone-missing"),)
+    fls = (Flow("a", "ghost", "tcp", 1, "reachable", "inferred: test"),)
+    bds = (TrustBoundary("vpc", "vpc", "vpc", "account-missing", 2),)
+    model = passes.boundaries(merge([Fragment(els, fls, bds)]))
+    assert [(e.id, e.boundary) for e in model.elements] == [("a", None), ("internet", "internet")]
+    assert model.flows == ()
+    assert [(b.id, b.parent) for b in model.boundaries] == [
+        ("internet", None),
+        ("vpc", "internet"),
+    ]
+    assert sorted((d.source, d.message) for d in model.diagnostics) == [
+        ("a", "boundary zone-missing is not in the model"),
+        ("a->ghost:tcp/1", "flow to an element not in the model"),
+        ("vpc", "parent boundary account-missing is not in the model"),
+    ]
