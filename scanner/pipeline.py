@@ -100,7 +100,12 @@ def _scan(
             fragments.append(
                 Fragment(
                     diagnostics=(
-                        Diagnostic("error", f"collector {kind}", f"{type(e).__name__}: {e}"),
+                        # The type only: an exception's text may quote the input.
+                        Diagnostic(
+                            "error",
+                            f"collector {kind}",
+                            f"failed ({type(e).__name__}); run with -vv for the trace",
+                        ),
                     )
                 )
             )
