@@ -117,3 +117,32 @@ resource "aws_network_acl_rule" "pg" {
 """
     assert _findings(tf_repo, standalone % "allow") == EXPOSED
     assert _findings(tf_repo, standalone % "deny") == set()
+
+
+def test_acls_also_guard_the_families_internet_flows(tf_repo: Callable[..., Path]) -> None:
+    cluster = """
+resource "aws_db_subnet_group" "aurora" {
+  subnet_ids = [aws_subnet.public.id]
+}
+
+resource "aws_rds_cluster" "aurora" {
+  cluster_identifier     = "aurora"
+  engine                 = "aurora-postgresql"
+  db_subnet_group_name   = aws_db_subnet_group.aurora.name
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+
+resource "aws_rds_cluster_instance" "one" {
+  cluster_identifier  = aws_rds_cluster.aurora.id
+  instance_class      = "db.r6g.large"
+  engine              = "aurora-postgresql"
+  publicly_accessible = true
+}
+"""
+    exposed = {("TM-PUB-001", "aws_rds_cluster.aurora")}
+    repo = tf_repo(
+        {"db.tf": DB.split('resource "aws_db_instance"', maxsplit=1)[0], "aurora.tf": cluster}
+    )
+    assert {(f.rule, f.resource) for f in scan(repo).findings} == exposed
+    (repo / "acl.tf").write_text(acl(ingress(100, "deny", '"0.0.0.0/0"')))
+    assert {(f.rule, f.resource) for f in scan(repo).findings} == set()

@@ -58,6 +58,8 @@ def map_ecs(ctx: Context, forwards: shared_flows.Forwards) -> list[Flow]:
                 if (admit := ctx.sgs.admits_world(groups, listen, proto)).allowed is True:
                     hits.append((proto, listen, admit.rules))
             for proto, port, rules in hits:
+                if ctx.nacls.admits_world(svc.subnets, port, proto) is not True:
+                    continue  # the subnets' network ACLs keep the internet out (or may)
                 why = (
                     f"inferred: {svc.address} has a public IP in a public subnet "
                     f"and {rules[0].address} admits the internet"

@@ -49,7 +49,8 @@ def map_eks(ctx: Context) -> list[Flow]:
             ctx, rec, ng.subnets, lt, sizes, remote_access_open=ng.remote_world
         )
         out += flows
-        if ng.remote_world is True and route is not None:
+        reachable = ctx.nacls.admits_world(ng.subnets, ng.remote_port) is True
+        if ng.remote_world is True and route is not None and reachable:
             why = (
                 f"inferred: remote_access of {ng.address} names no source security group, "
                 f"so EKS opens port {ng.remote_port} to 0.0.0.0/0"

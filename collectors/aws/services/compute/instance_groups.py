@@ -78,6 +78,9 @@ def instances(
     ctx.guard(el, groups, "tcp", None, cidr_peers=False)
     out: list[Flow] = []
     for rule in ctx.sgs.world_ports(groups) if route is not None else ():
+        protocol, port = shared_flows.rule_protocol(rule), rule_port(rule)
+        if ctx.nacls.admits_world(subnets, port, protocol) is not True:
+            continue  # the subnets' network ACLs keep the internet out (or may)
         why = f"inferred: {rule.address} admits the internet"
         ev = (*((rule.evidence,) if rule.evidence else ()), *(route or ()))
         out.append(

@@ -31,7 +31,8 @@ def map_db_clusters(ctx: Context) -> list[Flow]:
     redshift = [g for g in ctx.inv.of(SubnetGroup) if g.service == "redshift"]
     for c in ctx.inv.of(DbCluster):
         groups = redshift if c.service == "redshift" else ctx.inv.db_subnet_groups
-        zone, tier = ctx.zone(group_subnets(groups, c.subnet_group))
+        subnets = group_subnets(groups, c.subnet_group)
+        zone, tier = ctx.zone(subnets)
         keys = (c.ref, c.identifier) if c.service == "rds" else ()
         own = sorted({i.ref: i for k in keys if k for i in members.get(k, [])}.values(), key=ref_of)
         # Aurora: any instance with a public address; other clusters: the cluster's own.
@@ -63,7 +64,7 @@ def map_db_clusters(ctx: Context) -> list[Flow]:
         )
         guard(ctx, el, c.security_groups)
         if accessible is True:
-            flows += world_flow(ctx, el, c, c.security_groups, address_ev, tier)
+            flows += world_flow(ctx, el, c, c.security_groups, address_ev, tier, subnets)
     return flows
 
 

@@ -38,6 +38,7 @@ def world_flow(
     groups: tuple[str, ...],
     address_ev: tuple[Evidence, ...],
     tier: SubnetTier,
+    subnets: tuple[str, ...],
 ) -> list[Flow]:
     """The internet flow to a VPC datastore whose address is public, when its subnet
     tier is public and its security groups admit the world on its port."""
@@ -45,7 +46,7 @@ def world_flow(
     if tier.tier != "public" or not isinstance(port, int) or not isinstance(protocol, str):
         return []
     admit = ctx.sgs.admits_world(groups, port)
-    if admit.allowed is not True:
+    if admit.allowed is not True or ctx.nacls.admits_world(subnets, port) is not True:
         return []
     return [
         Flow(

@@ -65,7 +65,7 @@ def _listener_flows(
     front = f"{ls.lb_protocol}:{ls.lb_port}"
     if lb.internal is False and tier.tier == "public" and lb.security_groups:
         admit = ctx.sgs.admits_world(lb.security_groups, ls.lb_port)
-        if admit.allowed is True:
+        if admit.allowed is True and ctx.nacls.admits_world(lb.subnets, ls.lb_port) is True:
             why = f"listener {front} on internet-facing {lb.address}"
             sg_ev = (x.evidence for x in admit.rules if x.evidence)
             ev = (ls.evidence, lb.evidence, *tier.evidence, *sg_ev)
