@@ -1040,3 +1040,59 @@ resource "aws_ecs_service" "api" {
         ("aws_autoscaling_group.app", "aws_s3_bucket.media"),
         ("aws_ecs_service.api", "aws_s3_bucket.media"),
     }
+
+
+def test_auto_scaling_group_behind_a_classic_elb(tf_repo: TfRepo) -> None:
+    compute = """
+resource "aws_elb" "web" {
+  name    = "web"
+  subnets = [aws_subnet.public.id]
+
+  listener {
+    lb_port           = 443
+    lb_protocol       = "https"
+    instance_port     = 8080
+    instance_protocol = "http"
+  }
+}
+
+resource "aws_launch_template" "web" {
+  name = "web"
+}
+
+resource "aws_autoscaling_group" "by_name" {
+  name                = "by-name"
+  vpc_zone_identifier = [aws_subnet.private.id]
+  min_size            = 1
+  max_size            = 2
+  load_balancers      = [aws_elb.web.name]
+  launch_template {
+    id = aws_launch_template.web.id
+  }
+}
+
+resource "aws_autoscaling_group" "attached" {
+  name                = "attached"
+  vpc_zone_identifier = [aws_subnet.private.id]
+  min_size            = 1
+  max_size            = 2
+  launch_template {
+    id = aws_launch_template.web.id
+  }
+}
+
+resource "aws_autoscaling_attachment" "attached" {
+  autoscaling_group_name = aws_autoscaling_group.attached.id
+  elb                    = aws_elb.web.id
+}
+"""
+    result = scan(tf_repo({"compute.tf": compute}))
+    flows = {
+        (f.source.split("//")[-1], f.target.split("//")[-1], f.protocol, f.port, f.basis)
+        for f in result.graph.flows
+        if f.source.endswith("aws_elb.web")
+    }
+    assert flows == {
+        ("aws_elb.web", "aws_autoscaling_group.by_name", "http", 8080, "called"),
+        ("aws_elb.web", "aws_autoscaling_group.attached", "http", 8080, "called"),
+    }

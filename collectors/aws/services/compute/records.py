@@ -46,12 +46,14 @@ class AutoScalingGroup(r.Record):
     min_size: int | None = None
     max_size: int | None = None
     desired: int | None = None
+    classic_elbs: tuple[str, ...] = ()  # `load_balancers`: classic ELBs by name or ref
 
 
 @dataclass(frozen=True)
 class AutoScalingAttachment(r.Record):
     group: str | None = None
     target_group: str | None = None
+    classic_elb: str | None = None  # `elb`
 
 
 @dataclass(frozen=True)

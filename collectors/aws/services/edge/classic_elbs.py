@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collectors.aws.context import Context
 from collectors.aws.network import SubnetTier
+from collectors.aws.services.compute.records import AutoScalingAttachment, AutoScalingGroup
 from collectors.aws.services.edge.listeners import called_flow, listener_part
 from collectors.aws.services.edge.records import (
     ClassicAttachment,
@@ -21,6 +22,19 @@ def map_classic_elbs(ctx: Context) -> list[Flow]:
         lb_ref = by_name.get(att.load_balancer or "")
         if lb_ref and att.instance:
             attached.setdefault(lb_ref, []).append((att.instance, att.evidence))
+    # Auto Scaling groups register their instances with classic ELBs by name.
+    for group in ctx.inv.of(AutoScalingGroup):
+        for elb in group.classic_elbs:
+            if lb_ref := by_name.get(elb):
+                attached.setdefault(lb_ref, []).append((group.ref, group.evidence))
+    groups = {g.ref: g for g in ctx.inv.of(AutoScalingGroup)} | {
+        g.name: g for g in ctx.inv.of(AutoScalingGroup) if g.name
+    }
+    for asg_att in ctx.inv.of(AutoScalingAttachment):
+        lb_ref = by_name.get(asg_att.classic_elb or "")
+        group_rec = groups.get(asg_att.group or "")
+        if lb_ref and group_rec is not None:
+            attached.setdefault(lb_ref, []).append((group_rec.ref, asg_att.evidence))
     out: dict[str, Flow] = {}
     for lb in elbs:
         zone, tier = ctx.zone(lb.subnets)

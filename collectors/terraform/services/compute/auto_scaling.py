@@ -74,6 +74,12 @@ def autoscaling_group(b: Block) -> c.AutoScalingGroup:
         subnets=v.refs(b.body.get("vpc_zone_identifier")),
         launch_template=lt,
         target_groups=tuple(dict.fromkeys(groups)),
+        classic_elbs=v.refs(b.body.get("load_balancers"))
+        + tuple(
+            e
+            for s in v.blocks(b.body, "traffic_source")
+            if v.string(s.get("type")) == "elb" and (e := v.ref(s.get("identifier")))
+        ),
         min_size=v.integer(b.body.get("min_size")),
         max_size=v.integer(b.body.get("max_size")),
         desired=v.integer(b.body.get("desired_capacity")),
@@ -98,4 +104,5 @@ def autoscaling_attachment(b: Block) -> c.AutoScalingAttachment:
         b.evidence(),
         group=v.ref(b.body.get("autoscaling_group_name")),
         target_group=target,
+        classic_elb=v.ref(b.body.get("elb")),
     )
