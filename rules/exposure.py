@@ -55,7 +55,15 @@ class DatastoreReachableFromInternet(Rule):
             if path is None:
                 continue
             last = graph.flows_between(path)[-1]
-            unconfirmed = store.fact("exposure_unconfirmed")
+            # Any hop may be unconfirmed (a NodePort Service: are the nodes public?).
+            unconfirmed = next(
+                (
+                    fact
+                    for n in reversed(path)
+                    if isinstance(fact := graph.element(n).fact("exposure_unconfirmed"), str)
+                ),
+                None,
+            )
             hops = " -> ".join(graph.element(n).resource for n in path)
             message = f"{store.resource} ({store.type}) is reachable from the internet: {hops}"
             if unconfirmed:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from collectors.kubernetes.collector import KubernetesCollector
 from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
 from rules.registry import builtin_rules
@@ -39,7 +40,8 @@ class ScanOptions:
 def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collector]:
     """Source kind -> collector. The explicit list of what tmscan reads."""
     return {
-        "terraform": TerraformCollector(var_files=options.var_files, use_cache=options.use_cache)
+        "terraform": TerraformCollector(var_files=options.var_files, use_cache=options.use_cache),
+        "kubernetes": KubernetesCollector(),
     }
 
 

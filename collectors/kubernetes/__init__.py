@@ -1,0 +1,1 @@
+"""Kubernetes manifests collector: workloads, Services, Ingresses and their flows."""

@@ -1,0 +1,352 @@
+"""Kubernetes objects to DFD: workloads as elements, cluster and namespace zones, flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from collectors.kubernetes.manifests import LINE, K8sObject, clean
+from collectors.kubernetes.workloads import (
+    Index,
+    Reference,
+    containers,
+    image_type,
+    port_protocol,
+    service_ports,
+    target_port,
+)
+from scanner.catalogue import technology
+from scanner.model import (
+    INTERNET_BOUNDARY,
+    INTERNET_ID,
+    Element,
+    Evidence,
+    Flow,
+    Fragment,
+    Part,
+    TrustBoundary,
+    facts,
+)
+
+CLUSTER = "k8s:cluster"
+_INTERNAL_LB = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
+    "networking.gke.io/load-balancer-type": ("internal",),
+    "cloud.google.com/load-balancer-type": ("internal",),
+    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
+}
+_TLS_SCHEMES = {
+    "https": True,
+    "rediss": True,
+    "grpcs": True,
+    "wss": True,
+    "http": False,
+    "redis": False,
+    "ws": False,
+    "amqp": False,
+    "amqps": True,
+}
+
+
+def _ev(obj: K8sObject, line: int | None = None, fact: str | None = None) -> Evidence:
+    return Evidence(
+        "kubernetes", file=obj.file, line=line or obj.line, address=obj.address, fact=fact
+    )
+
+
+def _lb_tls(port: Mapping[str, Any], notes: Mapping[str, str]) -> bool | None:
+    """TLS on a load balancer port: terminated by the cloud LB (a certificate annotation
+    covering the port), spoken by the workload (https), or plaintext (http)."""
+    cert = notes.get("service.beta.kubernetes.io/aws-load-balancer-ssl-cert")
+    ssl_ports = notes.get("service.beta.kubernetes.io/aws-load-balancer-ssl-ports", "*")
+    listed = ssl_ports.split(",")
+    if cert and (ssl_ports == "*" or str(port.get("port")) in listed or port.get("name") in listed):
+        return True
+    return {"https": True, "http": False}.get(port_protocol(port))
+
+
+def _zone(namespace: str | None) -> str:
+    return f"k8s:ns/{namespace}" if namespace else CLUSTER
+
+
+def _annotations(obj: K8sObject) -> dict[str, str]:
+    raw = clean((obj.body.get("metadata") or {}).get("annotations") or {})
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+class _Mapper:
+    def __init__(self, objs: list[K8sObject]) -> None:
+        self.index = Index(objs)
+        self.objs = objs
+        self.elements: dict[str, Element] = {}
+        self.flows: list[Flow] = []
+
+    def element(self, obj: K8sObject, type_: str, **kw: Any) -> Element:
+        tech = technology(type_)
+        el = Element(
+            id=f"k8s:{obj.address}",
+            kind=tech.kind,
+            type=type_,
+            name=obj.name,
+            resource=obj.address,
+            boundary=_zone(obj.namespace),
+            evidence=(_ev(obj),),
+            **kw,
+        )
+        self.elements[el.id] = el
+        return el
+
+    def workloads(self) -> None:
+        for w in self.index.workloads:
+            images = [str(c.get("image", "")) for c in containers(w)]
+            store = next((t for i in images if (t := image_type(i))), None)
+            ports = sorted(
+                {
+                    p["containerPort"]
+                    for c in containers(w)
+                    for p in c.get("ports") or []
+                    if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
+                }
+            )
+            self.element(
+                w,
+                store or "container",
+                props=facts(
+                    image=",".join(images) or None,
+                    port=ports[0] if len(ports) == 1 else None,
+                    namespace_stated=w.namespace is not None,
+                ),
+            )
+
+    def targets(self, service: K8sObject) -> list[tuple[Element, Mapping[str, Any]]]:
+        """(workload element, service port) pairs a Service sends traffic to."""
+        out = []
+        for w in self.index.selected(service):
+            for port in service_ports(service):
+                out.append((self.elements[f"k8s:{w.address}"], port))
+        return out
+
+    def forward(self, src: Element, service: K8sObject, why: str, ev: Evidence) -> None:
+        for target, port in self.targets(service):
+            workload = next(w for w in self.index.workloads if f"k8s:{w.address}" == target.id)
+            self.flows.append(
+                Flow(
+                    src.id,
+                    target.id,
+                    port_protocol(port),
+                    target_port(port, workload),
+                    basis="called",
+                    derivation=f"declared: {why}",
+                    evidence=(ev,),
+                )
+            )
+
+    def services(self) -> None:
+        """LoadBalancer and NodePort Services: entry points that forward connections."""
+        for (_, _), svc in sorted(self.index.services.items(), key=lambda kv: kv[1].address):
+            spec = svc.body.get("spec") or {}
+            kind = spec.get("type", "ClusterIP")
+            if kind not in ("LoadBalancer", "NodePort"):
+                continue
+            notes = _annotations(svc)
+            internal = any(notes.get(k, "").lower() in v for k, v in _INTERNAL_LB.items())
+            ranges = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
+            world = not ranges or any(r in ("0.0.0.0/0", "::/0") for r in ranges)
+            unconfirmed = None
+            if kind == "NodePort":
+                unconfirmed = "whether the cluster's nodes are reachable from the internet"
+            el = self.element(
+                svc,
+                "network-load-balancer",
+                props=facts(service_type=kind, internal=internal, exposure_unconfirmed=unconfirmed),
+            )
+            if not internal and world:
+                for port in service_ports(svc):
+                    number = port.get("nodePort") if kind == "NodePort" else port.get("port")
+                    self.flows.append(
+                        Flow(
+                            INTERNET_ID,
+                            el.id,
+                            port_protocol(port),
+                            number if isinstance(number, int) else None,
+                            basis="called" if kind == "LoadBalancer" else "reachable",
+                            derivation=f"declared: {kind} Service {svc.address}",
+                            tls=_lb_tls(port, notes),
+                            evidence=(_ev(svc, int(port.get(LINE, svc.line))),),
+                        )
+                    )
+            self.forward(el, svc, f"{kind} Service {svc.address} selects it", _ev(svc))
+
+    def ingresses(self) -> None:
+        for ing in (o for o in self.objs if o.kind == "Ingress"):
+            spec = ing.body.get("spec") or {}
+            notes = _annotations(ing)
+            tls = bool(spec.get("tls"))
+            redirect = {"true": True, "false": False}.get(
+                notes.get("nginx.ingress.kubernetes.io/force-ssl-redirect")
+                or notes.get("nginx.ingress.kubernetes.io/ssl-redirect", "")
+            )
+            # Without TLS nothing can redirect to HTTPS; with TLS, whether HTTP redirects
+            # depends on the controller unless an annotation says.
+            redirects = False if not tls else redirect
+            parts = [
+                Part(
+                    "listener",
+                    "HTTP:80",
+                    ing.address,
+                    facts(protocol="HTTP", port=80, tls=False, redirects_to_https=redirects),
+                    (_ev(ing),),
+                )
+            ]
+            if tls:
+                parts.append(
+                    Part(
+                        "listener",
+                        "HTTPS:443",
+                        ing.address,
+                        facts(protocol="HTTPS", port=443, tls=True),
+                        (_ev(ing, int(spec["tls"][0].get(LINE, ing.line))),),
+                    )
+                )
+            el = self.element(
+                ing,
+                "load-balancer",
+                parts=tuple(parts),
+                props=facts(ingress_class=spec.get("ingressClassName")),
+            )
+            if notes.get("alb.ingress.kubernetes.io/scheme", "").lower() != "internal":
+                why = f"declared: Ingress {ing.address} routes external traffic"
+                self.flows.append(
+                    Flow(
+                        INTERNET_ID,
+                        el.id,
+                        "http",
+                        80,
+                        "called",
+                        why,
+                        tls=False,
+                        evidence=(_ev(ing),),
+                    )
+                )
+                if tls:
+                    self.flows.append(
+                        Flow(
+                            INTERNET_ID,
+                            el.id,
+                            "https",
+                            443,
+                            "called",
+                            why,
+                            tls=True,
+                            evidence=parts[1].evidence,
+                        )
+                    )
+            for rule in spec.get("rules") or []:
+                for path in ((rule or {}).get("http") or {}).get("paths") or []:
+                    backend = ((path or {}).get("backend") or {}).get("service") or {}
+                    svc = self.index.services.get((ing.namespace, str(backend.get("name"))))
+                    if svc is not None:
+                        line = int(path.get(LINE, ing.line))
+                        self.forward(
+                            el,
+                            svc,
+                            f"Ingress {ing.address} routes to it",
+                            _ev(ing, line, "backend"),
+                        )
+
+    def references(self) -> None:
+        for w in self.index.workloads:
+            src = self.elements[f"k8s:{w.address}"]
+            for ref in self.index.env_references(w):
+                self.reference(w, src, ref)
+
+    def reference(self, w: K8sObject, src: Element, ref: Reference) -> None:
+        ev = Evidence(
+            "kubernetes",
+            file=ref.file,
+            line=ref.line,
+            address=w.address,
+            fact="env",
+            detail=f"env {ref.env} names {ref.host}",
+        )
+        why = f"inferred: env {ref.env} of {w.address} names {ref.host}"
+        tls = _TLS_SCHEMES.get(ref.scheme or "")
+        if "sslmode=disable" in ref.text:
+            tls = False
+        svc = self.index.service_for(ref.host, w.namespace)
+        if svc is not None:
+            for target, port in self.targets(svc):
+                if ref.port is not None and port.get("port") != ref.port:
+                    continue
+                workload = next(x for x in self.index.workloads if f"k8s:{x.address}" == target.id)
+                protocol = ref.scheme or port_protocol(port)
+                self.flows.append(
+                    Flow(
+                        src.id,
+                        target.id,
+                        protocol,
+                        target_port(port, workload),
+                        "called",
+                        why,
+                        tls=tls,
+                        evidence=(ev,),
+                    )
+                )
+            return
+        if "." in ref.host and not ref.host.endswith((".local", ".internal", ".svc")):
+            ext = self.external(ref.host)
+            self.flows.append(
+                Flow(
+                    src.id,
+                    ext.id,
+                    ref.scheme or "tcp",
+                    ref.port or (443 if ref.scheme == "https" else None),
+                    "called",
+                    why,
+                    tls=tls,
+                    evidence=(ev,),
+                )
+            )
+
+    def external(self, host: str) -> Element:
+        el = Element(
+            id=f"ext:{host}",
+            kind="external",
+            type="third-party-api",
+            name=host,
+            resource=host,
+            boundary=INTERNET_BOUNDARY,
+        )
+        self.elements.setdefault(el.id, el)
+        return el
+
+    def boundaries(self) -> list[TrustBoundary]:
+        namespaces = sorted({o.namespace for o in self.objs if o.namespace})
+        out = [
+            TrustBoundary(
+                CLUSTER, "cluster", "Kubernetes cluster (manifests)", INTERNET_BOUNDARY, 2
+            )
+        ]
+        for ns in namespaces:
+            decl = next((o for o in self.objs if o.kind == "Namespace" and o.name == ns), None)
+            out.append(
+                TrustBoundary(
+                    _zone(ns), "namespace", ns, CLUSTER, 3, evidence=(_ev(decl),) if decl else ()
+                )
+            )
+        return out
+
+
+def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
+    """Map manifests to a Fragment. Pure: objects in, model objects out."""
+    m = _Mapper(list(objs))
+    m.workloads()
+    m.services()
+    m.ingresses()
+    m.references()
+    return Fragment(
+        elements=tuple(m.elements.values()),
+        flows=tuple(m.flows),
+        boundaries=tuple(m.boundaries()),
+    )

@@ -1,0 +1,180 @@
+"""Workloads, Services and ConfigMaps of a set of manifests, and how they find each other."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from collectors.kubernetes.manifests import LINE, K8sObject, clean
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+_URL = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d+))?"
+)
+_HOST_PORT = re.compile(r"^(?P<host>[A-Za-z][A-Za-z0-9.-]*):(?P<port>\d+)$")
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+# Env var names whose bare value is a host (REDIS_HOST=redis).
+_HOST_NAMES = ("_HOST", "_HOSTNAME", "_ADDR", "_ADDRESS", "_SERVER", "_ENDPOINT", "_SERVICE")
+
+
+@functools.cache
+def _image_types() -> dict[str, str]:
+    text = resources.files("collectors.kubernetes").joinpath("data/images.yaml").read_text()
+    raw = yaml.safe_load(text)
+    return {image: type_ for type_, images in raw.items() for image in images}
+
+
+def image_type(image: str) -> str | None:
+    """The datastore type of a container image (`docker.io/library/postgres:16`), if any."""
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    return _image_types().get(name)
+
+
+def pod_spec(obj: K8sObject) -> Mapping[str, Any]:
+    spec = obj.body.get("spec") or {}
+    if obj.kind == "Pod":
+        return spec if isinstance(spec, dict) else {}
+    if obj.kind == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+    template = spec.get("template") if isinstance(spec, dict) else None
+    inner = template.get("spec") if isinstance(template, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def pod_labels(obj: K8sObject) -> dict[str, str]:
+    if obj.kind == "Pod":
+        labels = (obj.body.get("metadata") or {}).get("labels")
+    else:
+        spec = obj.body.get("spec") or {}
+        if obj.kind == "CronJob":
+            spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+        labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
+    return {str(k): str(v) for k, v in clean(labels or {}).items()}
+
+
+def containers(obj: K8sObject) -> list[Mapping[str, Any]]:
+    found = pod_spec(obj).get("containers")
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A place in a workload's configuration that names a host."""
+
+    env: str  # the env var (or ConfigMap key) that holds it
+    host: str
+    port: int | None
+    scheme: str | None
+    text: str  # the whole value (never printed: may embed credentials)
+    line: int
+    file: str
+
+
+def host_references(name: str, value: str, line: int, file: str) -> Iterator[Reference]:
+    """Hosts an env value names: URLs, host:port, or a bare host in a *_HOST-like var."""
+    found = False
+    for m in _URL.finditer(value):
+        found = True
+        port = int(m["port"]) if m["port"] else None
+        yield Reference(name, m["host"].lower(), port, m["scheme"].lower(), value, line, file)
+    if found:
+        return
+    hp = _HOST_PORT.match(value.strip())
+    if hp:
+        yield Reference(name, hp["host"].lower(), int(hp["port"]), None, value, line, file)
+    elif name.upper().endswith(_HOST_NAMES) and _HOSTNAME.match(value.strip()):
+        yield Reference(name, value.strip().lower(), None, None, value, line, file)
+
+
+class Index:
+    """Services and ConfigMaps by namespace and name."""
+
+    def __init__(self, objs: Iterable[K8sObject]) -> None:
+        self.services: dict[tuple[str | None, str], K8sObject] = {}
+        self.config_maps: dict[tuple[str | None, str], dict[str, str]] = {}
+        self.workloads: list[K8sObject] = []
+        for o in objs:
+            if o.kind == "Service":
+                self.services[(o.namespace, o.name)] = o
+            elif o.kind == "ConfigMap":
+                data = clean(o.body.get("data") or {})
+                self.config_maps[(o.namespace, o.name)] = {str(k): str(v) for k, v in data.items()}
+            elif o.kind in WORKLOADS:
+                self.workloads.append(o)
+
+    def selected(self, service: K8sObject) -> list[K8sObject]:
+        """The workloads a Service's selector matches (in its namespace)."""
+        selector = clean((service.body.get("spec") or {}).get("selector") or {})
+        if not selector:
+            return []
+        return [
+            w
+            for w in self.workloads
+            if w.namespace == service.namespace
+            and all(pod_labels(w).get(str(k)) == str(v) for k, v in selector.items())
+        ]
+
+    def service_for(self, host: str, namespace: str | None) -> K8sObject | None:
+        """The Service a DNS name means: svc, svc.ns, svc.ns.svc[.cluster.local]."""
+        parts = host.split(".")
+        if len(parts) == 1:
+            return self.services.get((namespace, parts[0]))
+        if len(parts) == 2 or parts[2:] in (["svc"], ["svc", "cluster", "local"]):
+            return self.services.get((parts[1], parts[0]))
+        return None
+
+    def env_references(self, workload: K8sObject) -> list[Reference]:
+        """Every host the workload's containers are configured to reach."""
+        out: list[Reference] = []
+        for c in containers(workload):
+            for env in c.get("env") or []:
+                if not isinstance(env, dict) or not isinstance(env.get("name"), str):
+                    continue
+                line = int(env.get(LINE, workload.line))
+                value = env.get("value")
+                ref = ((env.get("valueFrom") or {}).get("configMapKeyRef")) or {}
+                if not isinstance(value, str) and ref.get("name") and ref.get("key"):
+                    data = self.config_maps.get((workload.namespace, str(ref["name"]))) or {}
+                    value = data.get(str(ref["key"]))
+                if isinstance(value, str):
+                    out += host_references(env["name"], value, line, workload.file)
+            for source in c.get("envFrom") or []:
+                cm = (source or {}).get("configMapRef") or {}
+                data = self.config_maps.get((workload.namespace, str(cm.get("name")))) or {}
+                line = int(source.get(LINE, workload.line)) if isinstance(source, dict) else 0
+                for key, value in sorted(data.items()):
+                    out += host_references(key, value, line, workload.file)
+        return out
+
+
+def service_ports(service: K8sObject) -> list[Mapping[str, Any]]:
+    ports = (service.body.get("spec") or {}).get("ports")
+    return [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+
+
+def target_port(port: Mapping[str, Any], workload: K8sObject) -> int | None:
+    """The container port a Service port sends to (a named targetPort is looked up)."""
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int):
+        return target
+    for c in containers(workload):
+        for p in c.get("ports") or []:
+            if isinstance(p, dict) and p.get("name") == target:
+                number = p.get("containerPort")
+                return number if isinstance(number, int) else None
+    return None
+
+
+def port_protocol(port: Mapping[str, Any]) -> str:
+    """A Service port's application protocol: appProtocol, else its name, else tcp."""
+    for key in ("appProtocol", "name"):
+        value = port.get(key)
+        if isinstance(value, str) and value:
+            return value.lower().split("-", 1)[0].rsplit("/", 1)[-1]
+    return "tcp"

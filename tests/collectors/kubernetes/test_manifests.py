@@ -1,0 +1,173 @@
+"""Kubernetes manifests: workloads, Services, Ingresses and the flows between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.pipeline import ScanOptions, ScanResult, scan
+from scanner.reporters import json_report
+from tests.conftest import REPO
+
+SHOP = REPO / "fixtures" / "k8s-shop"
+
+
+def short(element_id: str) -> str:
+    return element_id.removeprefix("k8s:")
+
+
+def test_shop_elements_and_zones() -> None:
+    g = scan(SHOP).graph
+    assert {(short(e.id), e.type, e.boundary) for e in g.elements} == {
+        ("internet", "internet", "internet"),
+        ("ext:api.stripe.com", "third-party-api", "internet"),
+        ("Deployment/shop/frontend", "container", "k8s:ns/shop"),
+        ("Deployment/shop/cart", "container", "k8s:ns/shop"),
+        ("Deployment/shop/orders", "container", "k8s:ns/shop"),
+        ("Deployment/payments/payments", "container", "k8s:ns/payments"),
+        ("StatefulSet/shop/postgres", "relational-db", "k8s:ns/shop"),
+        ("Deployment/shop/redis", "cache", "k8s:ns/shop"),
+        ("Service/shop/frontend", "network-load-balancer", "k8s:ns/shop"),
+        ("Service/shop/redis-debug", "network-load-balancer", "k8s:ns/shop"),
+        ("Ingress/shop/shop", "load-balancer", "k8s:ns/shop"),
+        ("Ingress/shop/admin", "load-balancer", "k8s:ns/shop"),
+    }
+    assert {(b.id, b.type, b.parent) for b in g.boundaries} == {
+        ("internet", "internet", None),
+        ("k8s:cluster", "cluster", "internet"),
+        ("k8s:ns/shop", "namespace", "k8s:cluster"),
+        ("k8s:ns/payments", "namespace", "k8s:cluster"),
+    }
+
+
+def test_shop_flows_are_exact() -> None:
+    g = scan(SHOP).graph
+    flows = {
+        (short(f.source), short(f.target), f.protocol, f.port, f.basis, f.tls) for f in g.flows
+    }
+    assert flows == {
+        ("internet", "Service/shop/frontend", "http", 80, "called", False),
+        ("internet", "Service/shop/redis-debug", "redis", 30379, "reachable", None),
+        ("internet", "Ingress/shop/shop", "http", 80, "called", False),
+        ("internet", "Ingress/shop/shop", "https", 443, "called", True),
+        ("internet", "Ingress/shop/admin", "http", 80, "called", False),
+        ("Service/shop/frontend", "Deployment/shop/frontend", "http", 8080, "called", None),
+        ("Service/shop/redis-debug", "Deployment/shop/redis", "redis", 6379, "called", None),
+        ("Ingress/shop/shop", "Deployment/shop/frontend", "http", 8080, "called", None),
+        ("Ingress/shop/shop", "Deployment/shop/orders", "http", 8080, "called", None),
+        ("Ingress/shop/admin", "Deployment/shop/orders", "http", 8080, "called", None),
+        # Found in env vars and ConfigMaps, in every form a Service is named.
+        ("Deployment/shop/frontend", "Deployment/shop/cart", "http", 8080, "called", False),
+        ("Deployment/shop/frontend", "Deployment/shop/orders", "http", 8080, "called", False),
+        ("Deployment/shop/cart", "Deployment/shop/redis", "redis", 6379, "called", None),
+        ("Deployment/shop/orders", "StatefulSet/shop/postgres", "postgres", 5432, "called", False),
+        ("Deployment/shop/orders", "Deployment/payments/payments", "https", 8443, "called", True),
+        ("Deployment/payments/payments", "ext:api.stripe.com", "https", 443, "called", True),
+    }
+    derivations = {f.derivation for f in g.flows if f.source.endswith("orders")}
+    assert (
+        "inferred: env PAYMENTS_URL of Deployment/shop/orders names "
+        "payments.payments.svc.cluster.local" in derivations
+    )
+
+
+def test_shop_findings() -> None:
+    found = {
+        (f.rule, f.resource, str(f.location["file"]), int(f.location["line"]), f.confidence.label)
+        for f in scan(SHOP).findings
+    }
+    assert found == {
+        # A NodePort exposes redis on every node; whether nodes are public is not known.
+        ("TM-PUB-001", "Deployment/shop/redis", "shop/redis.yaml", 78, "low"),
+        ("TM-TLS-001", "Ingress/shop/admin", "shop/ingress.yaml", 37, "high"),
+        ("TM-TLS-001", "Service/shop/frontend", "shop/frontend.yaml", 101, "high"),
+    }
+
+
+def test_secrets_are_never_in_the_report() -> None:
+    result = scan(SHOP)
+    assert "change-me" not in json_report.render(result)
+    assert result.skipped == {"other": 2}  # README.md and the GitHub workflow
+
+
+def _scan(tmp_path: Path, text: str) -> ScanResult:
+    (tmp_path / "app.yaml").write_text(text)
+    return scan(tmp_path, options=ScanOptions(use_cache=False))
+
+
+LB = """apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: web
+%s
+spec:
+  type: LoadBalancer
+  selector:
+    app: api
+%s
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: web
+spec:
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+        - name: api
+          image: api:1
+"""
+
+
+@pytest.mark.parametrize(
+    ("annotations", "spec", "expected"),
+    [
+        ("", "", {("internet", "http", 80, False)}),
+        (
+            '  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-internal: "true"',
+            "",
+            set(),
+        ),
+        ("", "  loadBalancerSourceRanges:\n    - 203.0.113.0/24", set()),
+        (
+            "  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn:x",
+            "",
+            {("internet", "http", 80, True)},
+        ),
+    ],
+)
+def test_load_balancer_service_exposure(
+    tmp_path: Path, annotations: str, spec: str, expected: set[tuple[object, ...]]
+) -> None:
+    result = _scan(tmp_path, LB % (annotations, spec))
+    flows = {
+        (f.source, f.protocol, f.port, f.tls) for f in result.graph.flows if f.source == "internet"
+    }
+    assert flows == expected
+
+
+def test_unstated_namespace_is_unknown_not_default(tmp_path: Path) -> None:
+    text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: job\nspec: {}\n"
+    result = _scan(tmp_path, text)
+    elements = {(e.id, e.boundary) for e in result.graph.elements}
+    assert ("k8s:Deployment/?/job", "k8s:cluster") in elements
+
+
+def test_malformed_yaml_is_a_diagnostic_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text(LB % ("", ""))
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [1, 2\n")
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    assert [(d.level, d.source, d.line, d.message) for d in result.diagnostics] == [
+        ("error", "bad.yaml", 5, "YAML syntax error")
+    ]
+    assert "k8s:Deployment/web/api" in {e.id for e in result.graph.elements}
