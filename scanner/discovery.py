@@ -49,6 +49,8 @@ def classify(path: Path) -> str | None:
         return "terraform"
     if name.endswith(".tf.json") or name.endswith(".tfvars.json"):
         return "terraform"
+    if name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        return "kubernetes"  # rendered with `kubectl kustomize`
     if name.endswith((".yaml", ".yml", ".json")):
         head = _head(path)
         if head is None:
