@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
+from collectors.kubernetes.security import Mesh, default_deny, workload_facts
 from collectors.kubernetes.workloads import (
     Index,
     Reference,
@@ -79,6 +81,8 @@ class _Mapper:
     def __init__(self, objs: list[K8sObject]) -> None:
         self.index = Index(objs)
         self.objs = objs
+        self.mesh = Mesh(objs)
+        self.by_id = {f"k8s:{w.address}": w for w in self.index.workloads}
         self.elements: dict[str, Element] = {}
         self.flows: list[Flow] = []
 
@@ -116,6 +120,8 @@ class _Mapper:
                     image=",".join(images) or None,
                     port=ports[0] if len(ports) == 1 else None,
                     namespace_stated=w.namespace is not None,
+                    meshed=self.mesh.meshed(w),
+                    **workload_facts(w),
                 ),
             )
 
@@ -309,6 +315,14 @@ class _Mapper:
                 )
             )
 
+    def with_mtls(self, flow: Flow) -> Flow:
+        """Whether the mesh enforces mTLS on a flow into a workload (see Mesh.mtls)."""
+        target = self.by_id.get(flow.target)
+        if target is None:
+            return flow
+        mtls = self.mesh.mtls(self.by_id.get(flow.source), target, flow.port)
+        return replace(flow, mtls=mtls) if mtls is not None else flow
+
     def external(self, host: str) -> Element:
         el = Element(
             id=f"ext:{host}",
@@ -323,6 +337,7 @@ class _Mapper:
 
     def boundaries(self) -> list[TrustBoundary]:
         namespaces = sorted({o.namespace for o in self.objs if o.namespace})
+        deny = default_deny(self.objs)
         out = [
             TrustBoundary(
                 CLUSTER, "cluster", "Kubernetes cluster (manifests)", INTERNET_BOUNDARY, 2
@@ -332,7 +347,16 @@ class _Mapper:
             decl = next((o for o in self.objs if o.kind == "Namespace" and o.name == ns), None)
             out.append(
                 TrustBoundary(
-                    _zone(ns), "namespace", ns, CLUSTER, 3, evidence=(_ev(decl),) if decl else ()
+                    _zone(ns),
+                    "namespace",
+                    ns,
+                    CLUSTER,
+                    3,
+                    props=facts(
+                        default_deny_ingress=deny.get(ns),
+                        mesh_injection=self.mesh.injected_ns.get(ns),
+                    ),
+                    evidence=(_ev(decl),) if decl else (),
                 )
             )
         return out
@@ -347,6 +371,6 @@ def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
     m.references()
     return Fragment(
         elements=tuple(m.elements.values()),
-        flows=tuple(m.flows),
+        flows=tuple(m.with_mtls(f) for f in m.flows),
         boundaries=tuple(m.boundaries()),
     )

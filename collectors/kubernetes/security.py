@@ -1,0 +1,158 @@
+"""What manifests say about a workload's privileges, a namespace's isolation and mTLS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from collectors.kubernetes.manifests import K8sObject, clean
+from collectors.kubernetes.workloads import containers, pod_labels, pod_spec
+
+# Env var names whose literal value is a credential (a valueFrom secretKeyRef is fine).
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+_NOT_SECRET = re.compile(r"(_FILE|_PATH|_TTL|_TIMEOUT|_EXPIRY|_LENGTH|_ENABLED)$", re.I)
+
+
+def _all(values: Iterable[bool | None]) -> bool | None:
+    """True if every value is True, False if any is False, else unknown."""
+    found = list(values)
+    if not found or None in found:
+        return False if False in found else None
+    return all(found)
+
+
+def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
+    """Privilege and hygiene facts of a pod template (tri-state; absent = unknown)."""
+    spec = pod_spec(obj)
+    pod_ctx = spec.get("securityContext") or {}
+    cs = containers(obj)
+    ctxs = [c.get("securityContext") or {} for c in cs]
+    privileged = any(x.get("privileged") is True for x in ctxs)
+    host = any(spec.get(k) is True for k in ("hostNetwork", "hostPID", "hostIPC"))
+    host_path = any(isinstance(v, dict) and "hostPath" in v for v in spec.get("volumes") or [])
+    caps = any((x.get("capabilities") or {}).get("add") for x in ctxs if isinstance(x, dict))
+
+    def non_root(ctx: Mapping[str, Any]) -> bool | None:
+        if ctx.get("runAsUser") == 0:
+            return False
+        if ctx.get("runAsNonRoot") is True or isinstance(ctx.get("runAsUser"), int):
+            return True
+        return None
+
+    pod_non_root = non_root(pod_ctx)
+    runs_as_non_root = _all(non_root(x) if non_root(x) is not None else pod_non_root for x in ctxs)
+    escalation = _all(
+        (x.get("allowPrivilegeEscalation") is False)
+        if "allowPrivilegeEscalation" in x
+        else (False if x.get("privileged") is True else None)
+        for x in ctxs
+    )
+    limits = _all(bool(((c.get("resources") or {}).get("limits") or {}).get("memory")) for c in cs)
+    secret_env = any(
+        isinstance(e, dict)
+        and isinstance(e.get("value"), str)
+        and e["value"]
+        and _SECRET_NAME.search(str(e.get("name", "")))
+        and not _NOT_SECRET.search(str(e.get("name", "")))
+        for c in cs
+        for e in c.get("env") or []
+    )
+    automount = spec.get("automountServiceAccountToken")
+    return {
+        "privileged": privileged,  # Kubernetes' default is unprivileged
+        "host_namespaces": host,
+        "host_path": host_path,
+        "added_capabilities": bool(caps),
+        "runs_as_non_root": runs_as_non_root,
+        "no_privilege_escalation": escalation,
+        "memory_limits": limits if cs else None,
+        "plaintext_secret_env": secret_env,
+        # Default: the token is mounted unless the pod or its ServiceAccount says no.
+        "automount_token": automount if isinstance(automount, bool) else None,
+    }
+
+
+def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:
+    """Namespaces whose NetworkPolicies deny all ingress by default: a policy that
+    selects every pod (empty podSelector) for Ingress with no ingress rules."""
+    out: dict[str, bool] = {}
+    for o in objs:
+        if o.kind != "NetworkPolicy" or not o.namespace:
+            continue
+        spec = clean(o.body.get("spec") or {})
+        types = spec.get("policyTypes") or (["Ingress"] if "ingress" not in spec else [])
+        if not spec.get("podSelector") and "Ingress" in types and not spec.get("ingress"):
+            out[o.namespace] = True
+        else:
+            out.setdefault(o.namespace, False)
+    return out
+
+
+class Mesh:
+    """Istio and Linkerd: which pods are meshed, and whether mTLS is enforced to them."""
+
+    def __init__(self, objs: list[K8sObject]) -> None:
+        self.injected_ns: dict[str, bool] = {}
+        self.peer_auth: list[K8sObject] = []
+        self.seen = False
+        for o in objs:
+            labels = clean((o.body.get("metadata") or {}).get("labels") or {})
+            notes = clean((o.body.get("metadata") or {}).get("annotations") or {})
+            if o.kind == "Namespace":
+                istio = labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
+                linkerd = notes.get("linkerd.io/inject") == "enabled"
+                self.injected_ns[o.name] = istio or linkerd
+                self.seen = self.seen or istio or linkerd
+            elif o.kind == "PeerAuthentication":
+                self.peer_auth.append(o)
+                self.seen = True
+
+    def meshed(self, w: K8sObject) -> bool | None:
+        template = w.body.get("spec", {}).get("template", {}) if w.kind != "Pod" else w.body
+        notes = clean((template.get("metadata") or {}).get("annotations") or {})
+        inject = notes.get("sidecar.istio.io/inject") or notes.get("linkerd.io/inject")
+        if inject in ("false", "disabled"):
+            return False
+        if inject in ("true", "enabled"):
+            return True
+        if w.namespace in self.injected_ns:
+            return self.injected_ns[w.namespace]
+        return None if not self.seen else False
+
+    def mode(self, w: K8sObject, port: int | None) -> str | None:
+        """The effective PeerAuthentication mode for a workload (and port): the most
+        specific policy wins (port, workload selector, namespace, mesh root)."""
+        best: tuple[int, str] | None = None
+        labels = pod_labels(w)
+        for pa in self.peer_auth:
+            spec = clean(pa.body.get("spec") or {})
+            selector = (spec.get("selector") or {}).get("matchLabels") or {}
+            if pa.namespace not in (w.namespace, "istio-system"):
+                continue
+            if selector and any(labels.get(k) != v for k, v in selector.items()):
+                continue
+            mode = str((spec.get("mtls") or {}).get("mode", "")) or None
+            ports = spec.get("portLevelMtls") or {}
+            if port is not None and str(port) in ports:
+                mode = str(ports[str(port)].get("mode", mode))
+            rank = (3 if port is not None and str(port) in ports else 0) + (
+                2 if selector else (1 if pa.namespace == w.namespace else 0)
+            )
+            if mode and (best is None or rank > best[0]):
+                best = (rank, mode.upper())
+        return best[1] if best else None
+
+    def mtls(self, src: K8sObject | None, dst: K8sObject, port: int | None) -> bool | None:
+        """Is mTLS enforced on traffic into `dst`? Only STRICT between meshed pods is;
+        PERMISSIVE (Istio's default) or an unmeshed end is not; unknown without a mesh."""
+        dst_meshed = self.meshed(dst)
+        src_meshed = self.meshed(src) if src is not None else False
+        if dst_meshed is None:
+            return None
+        if dst_meshed is False or src_meshed is False:
+            return False
+        mode = self.mode(dst, port) or "PERMISSIVE"
+        if mode == "STRICT":
+            return True if src_meshed else None
+        return False

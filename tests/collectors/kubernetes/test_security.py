@@ -1,0 +1,160 @@
+"""Workload privilege facts, namespace default-deny, and mesh mTLS on flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.pipeline import ScanOptions, ScanResult, scan
+
+NS = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+%s
+"""
+APP = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %(name)s
+  namespace: shop
+spec:
+  template:
+    metadata:
+      labels:
+        app: %(name)s
+%(annotations)s
+    spec:
+%(pod)s
+      containers:
+        - name: %(name)s
+          image: ghcr.io/acme/%(name)s:1.0.0
+          ports:
+            - containerPort: 8080
+%(container)s
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: %(name)s
+  namespace: shop
+spec:
+  selector:
+    app: %(name)s
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+"""
+
+
+def app(name: str, annotations: str = "", pod: str = "", container: str = "") -> str:
+    return APP % {"name": name, "annotations": annotations, "pod": pod, "container": container}
+
+
+def _scan(tmp_path: Path, *docs: str) -> ScanResult:
+    (tmp_path / "shop.yaml").write_text("\n".join(docs))
+    return scan(tmp_path, options=ScanOptions(use_cache=False))
+
+
+def test_workload_privilege_facts(tmp_path: Path) -> None:
+    risky = app(
+        "agent",
+        pod="      hostNetwork: true\n      volumes:\n        - name: root\n"
+        "          hostPath:\n            path: /",
+        container="          securityContext:\n            privileged: true\n"
+        "            runAsUser: 0\n          env:\n            - name: DB_PASSWORD\n"
+        "              value: hunter2\n            - name: TOKEN_TTL\n              value: '3600'",
+    )
+    result = _scan(tmp_path, NS % "", risky)
+    props = dict(next(e for e in result.graph.elements if e.name == "agent").props)
+    assert {
+        k: props.get(k)
+        for k in (
+            "privileged",
+            "host_namespaces",
+            "host_path",
+            "runs_as_non_root",
+            "no_privilege_escalation",
+            "plaintext_secret_env",
+            "memory_limits",
+        )
+    } == {
+        "privileged": True,
+        "host_namespaces": True,
+        "host_path": True,
+        "runs_as_non_root": False,
+        "no_privilege_escalation": False,
+        "plaintext_secret_env": True,
+        "memory_limits": False,
+    }
+
+
+def test_default_deny_is_a_namespace_fact(tmp_path: Path) -> None:
+    deny = (
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
+        "  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n"
+        "  policyTypes:\n    - Ingress\n"
+    )
+    assert (
+        "default_deny_ingress"
+        not in _scan(tmp_path, NS % "", app("web")).graph.boundary("k8s:ns/shop").props
+    )
+    zone = _scan(tmp_path, NS % "", app("web"), deny).graph.boundary("k8s:ns/shop")
+    assert zone.props["default_deny_ingress"] is True
+
+
+MESHED = "  labels:\n    istio-injection: enabled"
+PA = """---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: shop
+spec:
+%s
+  mtls:
+    mode: %s
+"""
+CALLER = "          env:\n            - name: API_URL\n              value: http://api"
+
+
+@pytest.mark.parametrize(
+    ("namespace", "policy", "callee_annotations", "expected"),
+    [
+        ("", "", "", False),  # namespace declared without injection: not meshed
+        (MESHED, "", "", False),  # meshed, no PeerAuthentication: PERMISSIVE by default
+        (MESHED, PA % ("", "PERMISSIVE"), "", False),
+        (MESHED, PA % ("", "STRICT"), "", True),
+        # A workload-level policy overrides the namespace one.
+        (
+            MESHED,
+            PA % ("", "STRICT")
+            + PA.replace("name: default", "name: api")
+            % ("  selector:\n    matchLabels:\n      app: api", "PERMISSIVE"),
+            "",
+            False,
+        ),
+        # The callee opted out of the sidecar.
+        (
+            MESHED,
+            PA % ("", "STRICT"),
+            "      annotations:\n        sidecar.istio.io/inject: 'false'",
+            False,
+        ),
+    ],
+)
+def test_mesh_decides_mtls_on_service_to_service_flows(
+    tmp_path: Path, namespace: str, policy: str, callee_annotations: str, expected: bool
+) -> None:
+    result = _scan(
+        tmp_path,
+        NS % namespace,
+        app("web", container=CALLER),
+        app("api", annotations=callee_annotations),
+        policy,
+    )
+    (flow,) = [f for f in result.graph.flows if f.source == "k8s:Deployment/shop/web"]
+    assert (flow.target, flow.mtls) == ("k8s:Deployment/shop/api", expected)
