@@ -5,13 +5,20 @@ from __future__ import annotations
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
+from rules.segmentation import NamespaceWithoutDefaultDeny, ServiceFlowWithoutMtls
 from rules.transport import PlaintextInternetListener
+from rules.workloads import PlaintextSecretInEnv, PrivilegedWorkload, WorkloadWithoutLimits
 from scanner.errors import RuleError
 
 RULES: tuple[type[Rule], ...] = (
     DatastoreReachableFromInternet,
     PlaintextInternetListener,
     ApiWithoutRateLimit,
+    PrivilegedWorkload,
+    PlaintextSecretInEnv,
+    WorkloadWithoutLimits,
+    NamespaceWithoutDefaultDeny,
+    ServiceFlowWithoutMtls,
 )
 
 

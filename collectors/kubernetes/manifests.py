@@ -9,6 +9,22 @@ from typing import Any
 import yaml
 
 LINE = "__line__"  # added to every mapping: the line it starts on
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "IngressClass",
+        "PriorityClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "GatewayClass",
+    }
+)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -37,6 +53,9 @@ class K8sObject:
 
     @property
     def address(self) -> str:
+        """`Kind/namespace/name`, or `Kind/name` for cluster-scoped kinds."""
+        if self.kind in CLUSTER_SCOPED:
+            return f"{self.kind}/{self.name}"
         return f"{self.kind}/{self.namespace or '?'}/{self.name}"
 
 

@@ -354,6 +354,12 @@ class _Mapper:
                     3,
                     props=facts(
                         default_deny_ingress=deny.get(ns),
+                        network_policies=sum(
+                            1 for o in self.objs if o.kind == "NetworkPolicy" and o.namespace == ns
+                        ),
+                        limit_range=True
+                        if any(o.kind == "LimitRange" and o.namespace == ns for o in self.objs)
+                        else None,
                         mesh_injection=self.mesh.injected_ns.get(ns),
                     ),
                     evidence=(_ev(decl),) if decl else (),

@@ -82,6 +82,12 @@ def test_shop_findings() -> None:
         ("TM-PUB-001", "Deployment/shop/redis", "shop/redis.yaml", 78, "low"),
         ("TM-TLS-001", "Ingress/shop/admin", "shop/ingress.yaml", 37, "high"),
         ("TM-TLS-001", "Service/shop/frontend", "shop/frontend.yaml", 101, "high"),
+        # No sidecars: service-to-service traffic is not mutually authenticated.
+        ("TM-MTLS-001", "Namespace/shop", "shop/cart.yaml", 35, "high"),
+        ("TM-MTLS-001", "Namespace/payments", "shop/orders.yaml", 48, "high"),
+        # No NetworkPolicy among the manifests: unconfirmed (policies may live elsewhere).
+        ("TM-SEG-001", "Namespace/shop", "namespaces.yaml", 1, "low"),
+        ("TM-SEG-001", "Namespace/payments", "namespaces.yaml", 9, "low"),
     }
 
 

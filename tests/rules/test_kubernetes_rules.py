@@ -1,0 +1,97 @@
+"""The Kubernetes rules: each fires on its weakness and is silenced by its control."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.pipeline import ScanOptions, scan
+from tests.collectors.kubernetes.test_security import MESHED, NS, PA, app
+
+DENY = """---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes:
+    - Ingress
+"""
+ALLOW_WEB = """---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: api
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app: web
+"""
+CALLER = "          env:\n            - name: API_URL\n              value: http://api"
+LIMITS = "          resources:\n            limits:\n              memory: 256Mi"
+
+
+def findings(tmp_path: Path, *docs: str) -> set[tuple[str, str, str]]:
+    (tmp_path / "shop.yaml").write_text("\n".join(docs))
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    return {(f.rule, f.resource, f.confidence.label) for f in result.findings}
+
+
+def test_strict_peer_authentication_removes_exactly_the_mtls_findings(tmp_path: Path) -> None:
+    docs = (
+        NS % MESHED,
+        app("web", container=CALLER + "\n" + LIMITS),
+        app("api", container=LIMITS),
+        DENY,
+    )
+    permissive = findings(tmp_path, *docs, PA % ("", "PERMISSIVE"))
+    strict = findings(tmp_path, *docs, PA % ("", "STRICT"))
+    assert permissive - strict == {("TM-MTLS-001", "Namespace/shop", "high")}
+    assert strict == set()
+
+
+def test_default_deny_removes_the_segmentation_finding(tmp_path: Path) -> None:
+    base = (NS % "", app("web", container=LIMITS), app("api", container=LIMITS))
+    assert ("TM-SEG-001", "Namespace/shop", "low") in findings(tmp_path, *base)
+    # Policies in the namespace, but none that denies by default: confirmed.
+    assert ("TM-SEG-001", "Namespace/shop", "high") in findings(tmp_path, *base, ALLOW_WEB)
+    assert not {f for f in findings(tmp_path, *base, DENY) if f[0] == "TM-SEG-001"}
+
+
+def test_workload_rules(tmp_path: Path) -> None:
+    risky = app(
+        "agent",
+        pod="      hostPID: true",
+        container="          env:\n            - name: API_KEY\n              value: sk-live-123",
+    )
+    safe = app(
+        "web",
+        container="          env:\n            - name: API_KEY\n              valueFrom:\n"
+        "                secretKeyRef:\n                  name: web\n                  key: api-key\n"
+        + LIMITS,
+    )
+    found = {f for f in findings(tmp_path, NS % "", risky, safe, DENY) if f[0] != "TM-MTLS-001"}
+    assert found == {
+        ("TM-PRIV-001", "Deployment/shop/agent", "high"),
+        ("TM-SEC-001", "Deployment/shop/agent", "high"),
+        ("TM-RES-001", "Deployment/shop/agent", "medium"),
+    }
+
+
+def test_a_limit_range_supplies_the_missing_limits(tmp_path: Path) -> None:
+    limit_range = (
+        "---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: shop\n"
+        "spec:\n  limits:\n    - type: Container\n      default:\n        memory: 512Mi\n"
+    )
+    assert not {
+        f
+        for f in findings(tmp_path, NS % "", app("web"), DENY, limit_range)
+        if f[0] == "TM-RES-001"
+    }
