@@ -7,7 +7,12 @@ from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
 from rules.segmentation import NamespaceWithoutDefaultDeny, ServiceFlowWithoutMtls
 from rules.transport import PlaintextInternetListener
-from rules.workloads import PlaintextSecretInEnv, PrivilegedWorkload, WorkloadWithoutLimits
+from rules.workloads import (
+    OverprivilegedServiceAccount,
+    PlaintextSecretInEnv,
+    PrivilegedWorkload,
+    WorkloadWithoutLimits,
+)
 from scanner.errors import RuleError
 
 RULES: tuple[type[Rule], ...] = (
@@ -19,6 +24,7 @@ RULES: tuple[type[Rule], ...] = (
     WorkloadWithoutLimits,
     NamespaceWithoutDefaultDeny,
     ServiceFlowWithoutMtls,
+    OverprivilegedServiceAccount,
 )
 
 

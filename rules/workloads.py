@@ -136,3 +136,51 @@ class WorkloadWithoutLimits(Rule):
                 evidence=w.evidence[:1],
                 confidence=Confidence.MEDIUM if known else Confidence.LOW,
             )
+
+
+class OverprivilegedServiceAccount(Rule):
+    """A workload whose service account holds cluster-admin or wildcard RBAC.
+
+    Flags a workload when a RoleBinding or ClusterRoleBinding among the scanned
+    manifests gives its service account `cluster-admin` or a rule with `*` verbs on `*`
+    resources. Through a ClusterRoleBinding the grant spans every namespace (high);
+    through a RoleBinding it is one namespace (medium). Bindings outside the scanned
+    files are not known, so a workload with none found is not flagged.
+
+    Why it matters: anyone who compromises the pod takes its mounted token and with it
+    the cluster: read every secret, exec into any pod, create privileged pods (CWE-269).
+
+    Remediation: give the workload its own service account bound to a Role that lists
+    only the resources and verbs it uses; set automountServiceAccountToken: false when it
+    needs none.
+    """
+
+    meta = RuleMeta(
+        id="TM-RBAC-001",
+        name="overprivileged-service-account",
+        title="Workload's service account has cluster-admin or wildcard RBAC",
+        stride=("E",),
+        controls=("least-privilege",),
+        severity=Severity.HIGH,
+        remediation=(
+            "Bind the workload's own service account to a narrowly scoped Role; disable "
+            "token automounting where the API is not used."
+        ),
+        references=("CWE-269", "CWE-250", "Kubernetes RBAC good practices"),
+    )
+
+    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        for w in _workloads(graph):
+            if w.fact("rbac_wildcard") is not True:
+                continue
+            wide = w.fact("rbac_cluster_wide") is True
+            yield Verdict(
+                element=w.id,
+                resource=w.resource,
+                message=(
+                    f"{w.resource} runs as a service account with wildcard or cluster-admin "
+                    f"RBAC {'across the cluster' if wide else 'in its namespace'}."
+                ),
+                evidence=w.evidence[:1],
+                severity=Severity.HIGH if wide else Severity.MEDIUM,
+            )

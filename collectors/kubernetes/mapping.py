@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
+from collectors.kubernetes.rbac import Rbac
 from collectors.kubernetes.security import Mesh, default_deny, workload_facts
 from collectors.kubernetes.workloads import (
     Index,
@@ -82,6 +83,7 @@ class _Mapper:
         self.index = Index(objs)
         self.objs = objs
         self.mesh = Mesh(objs)
+        self.rbac = Rbac(objs)
         self.by_id = {f"k8s:{w.address}": w for w in self.index.workloads}
         self.elements: dict[str, Element] = {}
         self.flows: list[Flow] = []
@@ -122,6 +124,7 @@ class _Mapper:
                     namespace_stated=w.namespace is not None,
                     meshed=self.mesh.meshed(w),
                     **workload_facts(w),
+                    **self.rbac.grants(w),
                 ),
             )
 

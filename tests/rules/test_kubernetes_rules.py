@@ -95,3 +95,69 @@ def test_a_limit_range_supplies_the_missing_limits(tmp_path: Path) -> None:
         for f in findings(tmp_path, NS % "", app("web"), DENY, limit_range)
         if f[0] == "TM-RES-001"
     }
+
+
+RBAC = """---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ops
+  namespace: shop
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: %(binding)s
+metadata:
+  name: ops
+%(binding_ns)s
+subjects:
+  - kind: ServiceAccount
+    name: ops
+    namespace: shop
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: %(role_kind)s
+  name: %(role)s
+%(role_doc)s
+"""
+WILDCARD_ROLE = """---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: everything
+  namespace: shop
+rules:
+  - apiGroups: ["*"]
+    resources: ["*"]
+    verbs: ["*"]
+"""
+READER_ROLE = WILDCARD_ROLE.replace("everything", "reader").replace(
+    'resources: ["*"]\n    verbs: ["*"]', 'resources: ["configmaps"]\n    verbs: ["get", "list"]'
+)
+
+
+def rbac(binding: str, role_kind: str, role: str, role_doc: str = "") -> str:
+    binding_ns = "  namespace: shop" if binding == "RoleBinding" else ""
+    return RBAC % {
+        "binding": binding,
+        "binding_ns": binding_ns,
+        "role_kind": role_kind,
+        "role": role,
+        "role_doc": role_doc,
+    }
+
+
+def test_overprivileged_service_account(tmp_path: Path) -> None:
+    workload = app("ops", pod="      serviceAccountName: ops", container=LIMITS)
+    base = (NS % "", workload, DENY)
+
+    def rbac_findings(*docs: str) -> set[tuple[str, str, str]]:
+        return {f for f in findings(tmp_path, *base, *docs) if f[0] == "TM-RBAC-001"}
+
+    assert rbac_findings(rbac("ClusterRoleBinding", "ClusterRole", "cluster-admin")) == {
+        ("TM-RBAC-001", "Deployment/shop/ops", "high")
+    }
+    assert rbac_findings(rbac("RoleBinding", "Role", "everything", WILDCARD_ROLE)) == {
+        ("TM-RBAC-001", "Deployment/shop/ops", "high")
+    }
+    assert rbac_findings(rbac("RoleBinding", "Role", "reader", READER_ROLE)) == set()
+    assert rbac_findings() == set()  # no binding in the files: nothing is claimed
