@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -303,7 +304,7 @@ class _Mapper:
                     )
                 )
             return
-        if "." in ref.host and not ref.host.endswith((".local", ".internal", ".svc")):
+        if self.outside(ref.host):
             ext = self.external(ref.host)
             self.flows.append(
                 Flow(
@@ -325,6 +326,19 @@ class _Mapper:
             return flow
         mtls = self.mesh.mtls(self.by_id.get(flow.source), target, flow.port)
         return replace(flow, mtls=mtls) if mtls is not None else flow
+
+    def outside(self, host: str) -> bool:
+        """Is a host outside the cluster and the private network? (`svc.ns` of a Service
+        not in the files, `*.svc`, `*.local`, private addresses: not external.)"""
+        try:
+            return ipaddress.ip_address(host).is_global
+        except ValueError:
+            pass
+        parts = host.split(".")
+        namespaces = {o.namespace for o in self.objs if o.namespace}
+        if len(parts) < 2 or parts[1] in namespaces:
+            return False
+        return not host.endswith((".local", ".internal", ".svc", ".localhost"))
 
     def external(self, host: str) -> Element:
         el = Element(

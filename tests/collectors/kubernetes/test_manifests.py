@@ -177,3 +177,24 @@ def test_malformed_yaml_is_a_diagnostic_with_its_line(tmp_path: Path) -> None:
         ("error", "bad.yaml", 5, "YAML syntax error")
     ]
     assert "k8s:Deployment/web/api" in {e.id for e in result.graph.elements}
+
+
+def test_only_hosts_outside_the_cluster_become_external(tmp_path: Path) -> None:
+    env = "\n".join(
+        f"            - name: {name}\n              value: {value}"
+        for name, value in (
+            ("A_URL", "http://orders.billing:8080"),  # a Service in a namespace we know
+            ("B_URL", "http://10.0.3.7:9000"),  # a private address
+            ("C_URL", "https://hooks.slack.com/services/x"),
+            ("D_URL", "http://metrics.monitoring.svc:9090"),
+        )
+    )
+    text = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: billing\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: billing\n"
+        "spec:\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n"
+        "      containers:\n        - name: app\n          image: app:1\n          env:\n"
+        f"{env}\n"
+    )
+    result = _scan(tmp_path, text)
+    assert {f.target for f in result.graph.flows} == {"ext:hooks.slack.com"}
