@@ -94,7 +94,9 @@ class ServiceFlowWithoutMtls(Rule):
         by_zone: dict[str, list[Flow]] = defaultdict(list)
         for f in graph.flows:
             src, dst = graph.get(f.source), graph.get(f.target)
-            if f.basis != "called" or f.mtls is not False or src is None or dst is None:
+            if f.basis != "called" or f.mtls is not False or f.network_allowed is False:
+                continue
+            if src is None or dst is None:
                 continue
             if src.fact("image") and dst.fact("image") and dst.boundary:
                 by_zone[dst.boundary].append(f)

@@ -27,7 +27,8 @@ class DFDGraph:
         self._g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self._g.add_nodes_from(self._elements)
         for f in self._flows.values():
-            self._g.add_edge(f.source, f.target, key=f.id)
+            if f.network_allowed is not False:  # a blocked flow is listed, not a path
+                self._g.add_edge(f.source, f.target, key=f.id)
 
     # --- plain access ------------------------------------------------------------------
 

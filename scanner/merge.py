@@ -57,7 +57,7 @@ def _merge_elements(items: list[Element], diagnostics: list[Diagnostic]) -> Elem
     )
 
 
-_TRI = ("tls", "mtls", "authn", "authz", "rate_limited")
+_TRI = ("tls", "mtls", "authn", "authz", "rate_limited", "network_allowed")
 
 
 def _merge_flows(items: list[Flow], diagnostics: list[Diagnostic]) -> Flow:

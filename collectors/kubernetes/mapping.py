@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
+from collectors.kubernetes.netpol import Policies
 from collectors.kubernetes.rbac import Rbac
 from collectors.kubernetes.security import Mesh, default_deny, workload_facts
 from collectors.kubernetes.workloads import (
@@ -85,6 +86,7 @@ class _Mapper:
         self.objs = objs
         self.mesh = Mesh(objs)
         self.rbac = Rbac(objs)
+        self.policies = Policies(objs)
         self.by_id = {f"k8s:{w.address}": w for w in self.index.workloads}
         self.elements: dict[str, Element] = {}
         self.flows: list[Flow] = []
@@ -319,13 +321,19 @@ class _Mapper:
                 )
             )
 
-    def with_mtls(self, flow: Flow) -> Flow:
-        """Whether the mesh enforces mTLS on a flow into a workload (see Mesh.mtls)."""
+    def annotate(self, flow: Flow) -> Flow:
+        """What the cluster says about a flow into a workload: whether the mesh enforces
+        mTLS on it (Mesh.mtls) and whether NetworkPolicies admit it (Policies.allows;
+        left unknown when the files hold no NetworkPolicy at all)."""
         target = self.by_id.get(flow.target)
         if target is None:
             return flow
-        mtls = self.mesh.mtls(self.by_id.get(flow.source), target, flow.port)
-        return replace(flow, mtls=mtls) if mtls is not None else flow
+        source = self.by_id.get(flow.source)
+        mtls = self.mesh.mtls(source, target, flow.port)
+        allowed = (
+            self.policies.allows(source, target, flow.port) if self.policies.policies else None
+        )
+        return replace(flow, mtls=mtls, network_allowed=allowed)
 
     def outside(self, host: str) -> bool:
         """Is a host outside the cluster and the private network? (`svc.ns` of a Service
@@ -394,6 +402,6 @@ def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
     m.references()
     return Fragment(
         elements=tuple(m.elements.values()),
-        flows=tuple(m.with_mtls(f) for f in m.flows),
+        flows=tuple(m.annotate(f) for f in m.flows),
         boundaries=tuple(m.boundaries()),
     )

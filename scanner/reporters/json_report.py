@@ -59,6 +59,7 @@ def _flow(f: Flow) -> dict[str, Any]:
         "authn": f.authn,
         "authz": f.authz,
         "rate_limited": f.rate_limited,
+        "network_allowed": f.network_allowed,
         "data": list(f.data),
         "evidence": [_evidence(ev) for ev in f.evidence],
     }

@@ -50,11 +50,20 @@ def test_strict_peer_authentication_removes_exactly_the_mtls_findings(tmp_path: 
         app("web", container=CALLER + "\n" + LIMITS),
         app("api", container=LIMITS),
         DENY,
+        ALLOW_WEB,
     )
     permissive = findings(tmp_path, *docs, PA % ("", "PERMISSIVE"))
     strict = findings(tmp_path, *docs, PA % ("", "STRICT"))
     assert permissive - strict == {("TM-MTLS-001", "Namespace/shop", "high")}
     assert strict == set()
+
+
+def test_a_flow_network_policy_blocks_is_not_reported_without_mtls(tmp_path: Path) -> None:
+    docs = (NS % MESHED, app("web", container=CALLER + "\n" + LIMITS), app("api", container=LIMITS))
+    allowed = findings(tmp_path, *docs, DENY, ALLOW_WEB, PA % ("", "PERMISSIVE"))
+    blocked = findings(tmp_path, *docs, DENY, PA % ("", "PERMISSIVE"))
+    assert ("TM-MTLS-001", "Namespace/shop", "high") in allowed
+    assert allowed - blocked == {("TM-MTLS-001", "Namespace/shop", "high")}
 
 
 def test_default_deny_removes_the_segmentation_finding(tmp_path: Path) -> None:
