@@ -274,15 +274,16 @@ class _Mapper:
                 self.reference(w, src, ref)
 
     def reference(self, w: K8sObject, src: Element, ref: Reference) -> None:
+        where = " ".join(filter(None, (ref.via, ref.env)))  # "env DB_URL", "args --db"
         ev = Evidence(
             "kubernetes",
             file=ref.file,
             line=ref.line,
             address=w.address,
-            fact="env",
-            detail=f"env {ref.env} names {ref.host}",
+            fact=ref.via,
+            detail=f"{where} names {ref.host}",
         )
-        why = f"inferred: env {ref.env} of {w.address} names {ref.host}"
+        why = f"inferred: {where} of {w.address} names {ref.host}"
         tls = _TLS_SCHEMES.get(ref.scheme or "")
         if "sslmode=disable" in ref.text:
             tls = False

@@ -74,22 +74,43 @@ class Reference:
     text: str  # the whole value (never printed: may embed credentials)
     line: int
     file: str
+    via: str = "env"  # "env" or "args": where the name was found
 
 
-def host_references(name: str, value: str, line: int, file: str) -> Iterator[Reference]:
+def host_references(
+    name: str, value: str, line: int, file: str, via: str = "env"
+) -> Iterator[Reference]:
     """Hosts an env value names: URLs, host:port, or a bare host in a *_HOST-like var."""
     found = False
     for m in _URL.finditer(value):
         found = True
         port = int(m["port"]) if m["port"] else None
-        yield Reference(name, m["host"].lower(), port, m["scheme"].lower(), value, line, file)
+        host, scheme = m["host"].lower(), m["scheme"].lower()
+        yield Reference(name, host, port, scheme, value, line, file, via)
     if found:
         return
     hp = _HOST_PORT.match(value.strip())
     if hp:
-        yield Reference(name, hp["host"].lower(), int(hp["port"]), None, value, line, file)
-    elif name.upper().endswith(_HOST_NAMES) and _HOSTNAME.match(value.strip()):
-        yield Reference(name, value.strip().lower(), None, None, value, line, file)
+        yield Reference(name, hp["host"].lower(), int(hp["port"]), None, value, line, file, via)
+    elif name.upper().replace("-", "_").endswith(_HOST_NAMES) and _HOSTNAME.match(value.strip()):
+        yield Reference(name, value.strip().lower(), None, None, value, line, file, via)
+
+
+def arg_references(container: Mapping[str, Any], line: int, file: str) -> Iterator[Reference]:
+    """Hosts a container's command and args name: `--flag=value`, `--flag value`, and
+    URLs anywhere (also inside `sh -c` scripts)."""
+    items = [*(container.get("command") or []), *(container.get("args") or [])]
+    flag: str | None = None
+    for item in (str(i) for i in items if isinstance(i, str | int)):
+        if item.startswith("-") and "=" in item:
+            name, _, value = item.partition("=")
+            yield from host_references(name, value, line, file, "args")
+            flag = None
+        elif item.startswith("--"):
+            flag = item
+        else:
+            yield from host_references(flag or "", item, line, file, "args")
+            flag = None
 
 
 class Index:
@@ -150,6 +171,7 @@ class Index:
                 line = int(source.get(LINE, workload.line)) if isinstance(source, dict) else 0
                 for key, value in sorted(data.items()):
                     out += host_references(key, value, line, workload.file)
+            out += arg_references(c, int(c.get(LINE, workload.line)), workload.file)
         return out
 
 

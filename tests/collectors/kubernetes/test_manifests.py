@@ -198,3 +198,65 @@ def test_only_hosts_outside_the_cluster_become_external(tmp_path: Path) -> None:
     )
     result = _scan(tmp_path, text)
     assert {f.target for f in result.graph.flows} == {"ext:hooks.slack.com"}
+
+
+def test_container_args_that_name_services_become_flows(tmp_path: Path) -> None:
+    text = (
+        LB % ("", "")
+        + """---
+apiVersion: v1
+kind: Service
+metadata:
+  name: cache
+  namespace: web
+spec:
+  selector:
+    app: cache
+  ports:
+    - port: 6379
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cache
+  namespace: web
+spec:
+  template:
+    metadata:
+      labels:
+        app: cache
+    spec:
+      containers:
+        - name: redis
+          image: redis:7
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: warm
+  namespace: web
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels:
+            app: warm
+        spec:
+          containers:
+            - name: warm
+              image: warm:1
+              command: ["sh", "-c", "curl -s http://api/warm && echo done"]
+              args: ["--redis-host", "cache", "--verbose", "serve", "--bind=localhost:9000"]
+"""
+    )
+    result = _scan(tmp_path, text)
+    flows = {
+        (f.protocol, f.port, f.target, f.evidence[0].detail)
+        for f in result.graph.flows
+        if f.source == "k8s:CronJob/web/warm"
+    }
+    assert flows == {
+        ("http", 8080, "k8s:Deployment/web/api", "args names api"),
+        ("tcp", 6379, "k8s:Deployment/web/cache", "args --redis-host names cache"),
+    }
