@@ -71,6 +71,47 @@ def _lb_tls(port: Mapping[str, Any], notes: Mapping[str, str]) -> bool | None:
     return {"https": True, "http": False}.get(port_protocol(port))
 
 
+_ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute")
+
+
+def _gateway_api(obj: K8sObject) -> bool:
+    """A Gateway API Gateway (not Istio's networking.istio.io Gateway)."""
+    return str(obj.body.get("apiVersion", "")).startswith("gateway.networking.k8s.io/")
+
+
+def _internal(notes: Mapping[str, str]) -> bool:
+    """Annotations that make an Ingress or Gateway's load balancer internal."""
+    return notes.get("alb.ingress.kubernetes.io/scheme", "").lower() == "internal" or any(
+        notes.get(k, "").lower() in v for k, v in _INTERNAL_LB.items()
+    )
+
+
+def _admits(listeners: Any, section: Any, route: K8sObject, gw: K8sObject) -> bool:
+    """Does a listener (the named one, or any) accept routes from the route's namespace?
+    `allowedRoutes.namespaces.from` defaults to Same; Selector is taken as admitting."""
+    for listener in listeners if isinstance(listeners, list) else []:
+        if not isinstance(listener, dict) or section not in (None, listener.get("name")):
+            continue
+        allowed = ((listener.get("allowedRoutes") or {}).get("namespaces") or {}).get("from")
+        if route.namespace == gw.namespace or allowed in ("All", "Selector"):
+            return True
+    return False
+
+
+def _redirects_to_https(route: K8sObject) -> bool:
+    """Every rule of an HTTPRoute redirects to https (a RequestRedirect filter)."""
+    rules = (route.body.get("spec") or {}).get("rules") or []
+    return bool(rules) and all(
+        any(
+            isinstance(f, dict)
+            and f.get("type") == "RequestRedirect"
+            and (f.get("requestRedirect") or {}).get("scheme") == "https"
+            for f in (rule or {}).get("filters") or []
+        )
+        for rule in rules
+    )
+
+
 def _zone(namespace: str | None) -> str:
     return f"k8s:ns/{namespace}" if namespace else CLUSTER
 
@@ -227,7 +268,7 @@ class _Mapper:
                 parts=tuple(parts),
                 props=facts(ingress_class=spec.get("ingressClassName")),
             )
-            if notes.get("alb.ingress.kubernetes.io/scheme", "").lower() != "internal":
+            if not _internal(notes):
                 why = f"declared: Ingress {ing.address} routes external traffic"
                 self.flows.append(
                     Flow(
@@ -266,6 +307,89 @@ class _Mapper:
                             f"Ingress {ing.address} routes to it",
                             _ev(ing, line, "backend"),
                         )
+
+    def gateways(self) -> None:
+        """Gateway API: each Gateway listener is an entry point; HTTPRoutes attached to
+        it (parentRefs, optionally by sectionName) forward to their backend Services."""
+        routes = [o for o in self.objs if o.kind in _ROUTE_KINDS]
+        for gw in (o for o in self.objs if o.kind == "Gateway" and _gateway_api(o)):
+            spec = clean(gw.body.get("spec") or {})
+            raw = (gw.body.get("spec") or {}).get("listeners") or []
+            attached = [
+                (route, ref)
+                for route in routes
+                for ref in (route.body.get("spec") or {}).get("parentRefs") or []
+                if isinstance(ref, dict)
+                and ref.get("kind", "Gateway") == "Gateway"
+                and ref.get("name") == gw.name
+                and ref.get("namespace", route.namespace) == gw.namespace
+                and _admits(raw, ref.get("sectionName"), route, gw)
+            ]
+            parts, entries = [], []
+            for listener in raw:
+                if not isinstance(listener, dict) or not isinstance(listener.get("port"), int):
+                    continue
+                protocol = str(listener.get("protocol", "")).upper()
+                tls = {"HTTPS": True, "TLS": True, "HTTP": False}.get(protocol)
+                mine = [
+                    route
+                    for route, ref in attached
+                    if ref.get("sectionName") in (None, listener.get("name"))
+                ]
+                redirects = None
+                if tls is False and mine:
+                    redirects = all(_redirects_to_https(r) for r in mine)
+                name = f"{protocol or 'TCP'}:{listener['port']}"
+                ev = _ev(gw, int(listener.get(LINE, gw.line)))
+                parts.append(
+                    Part(
+                        "listener",
+                        name,
+                        gw.address,
+                        facts(
+                            protocol=protocol or None,
+                            port=listener["port"],
+                            tls=tls,
+                            redirects_to_https=redirects,
+                            hostname=listener.get("hostname"),
+                        ),
+                        (ev,),
+                    )
+                )
+                proto = protocol.lower() if protocol in ("HTTP", "HTTPS") else "tcp"
+                entries.append((proto, listener["port"], tls, ev))
+            el = self.element(
+                gw,
+                "load-balancer",
+                parts=tuple(parts),
+                props=facts(gateway_class=spec.get("gatewayClassName")),
+            )
+            if not _internal(_annotations(gw)):
+                why = f"declared: Gateway {gw.address} listens for external traffic"
+                for proto, port, tls, ev in entries:
+                    self.flows.append(
+                        Flow(
+                            INTERNET_ID, el.id, proto, port, "called", why, tls=tls, evidence=(ev,)
+                        )
+                    )
+            for route, _ in attached:
+                for rule in (route.body.get("spec") or {}).get("rules") or []:
+                    for backend in (rule or {}).get("backendRefs") or []:
+                        if (
+                            not isinstance(backend, dict)
+                            or backend.get("kind", "Service") != "Service"
+                        ):
+                            continue
+                        ns = backend.get("namespace", route.namespace)
+                        svc = self.index.services.get((ns, str(backend.get("name"))))
+                        if svc is not None:
+                            line = int(backend.get(LINE, route.line))
+                            self.forward(
+                                el,
+                                svc,
+                                f"{route.kind} {route.address} routes to it",
+                                _ev(route, line, "backendRef"),
+                            )
 
     def references(self) -> None:
         for w in self.index.workloads:
@@ -400,6 +524,7 @@ def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
     m.workloads()
     m.services()
     m.ingresses()
+    m.gateways()
     m.references()
     return Fragment(
         elements=tuple(m.elements.values()),

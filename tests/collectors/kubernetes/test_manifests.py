@@ -260,3 +260,102 @@ spec:
         ("http", 8080, "k8s:Deployment/web/api", "args names api"),
         ("tcp", 6379, "k8s:Deployment/web/cache", "args --redis-host names cache"),
     }
+
+
+GATEWAY = """---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: web
+spec:
+  gatewayClassName: istio
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+    - name: https
+      protocol: HTTPS
+      port: 443
+      hostname: shop.example.com
+      tls:
+        certificateRefs:
+          - name: shop-cert
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: shop
+  namespace: web
+spec:
+  parentRefs:
+    - name: public
+      sectionName: https
+  rules:
+    - backendRefs:
+        - name: api
+          port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: to-https
+  namespace: web
+spec:
+  parentRefs:
+    - name: public
+      sectionName: http
+  rules:
+    - filters:
+        - type: RequestRedirect
+          requestRedirect:
+            scheme: https
+            statusCode: 301
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: elsewhere
+  namespace: other
+spec:
+  parentRefs:
+    - name: public
+      namespace: web
+  rules:
+    - backendRefs:
+        - name: api
+          namespace: web
+          port: 80
+"""
+
+
+def test_gateway_api_listeners_and_routes(tmp_path: Path) -> None:
+    result = _scan(tmp_path, LB % ("", "") + GATEWAY)
+    flows = {
+        (short(f.source), short(f.target), f.protocol, f.port, f.tls)
+        for f in result.graph.flows
+        if "Gateway" in f.id
+    }
+    # the route from namespace `other` is not admitted (allowedRoutes defaults to Same)
+    assert flows == {
+        ("internet", "Gateway/web/public", "http", 80, False),
+        ("internet", "Gateway/web/public", "https", 443, True),
+        ("Gateway/web/public", "Deployment/web/api", "http", 8080, None),
+    }
+    gw = result.graph.element("k8s:Gateway/web/public")
+    assert [(p.name, p.fact("redirects_to_https")) for p in gw.parts] == [
+        ("HTTP:80", True),
+        ("HTTPS:443", None),
+    ]
+    assert not [f for f in result.findings if f.resource == "Gateway/web/public"]
+
+
+def test_gateway_http_listener_serving_routes_is_plaintext(tmp_path: Path) -> None:
+    text = LB % ("", "") + GATEWAY.replace("sectionName: https", "sectionName: http")
+    result = _scan(tmp_path, text)
+    found = [
+        (f.rule, f.resource, f.evidence[0].file, f.evidence[0].line)
+        for f in result.findings
+        if f.resource.startswith("Gateway")
+    ]
+    assert found == [("TM-TLS-001", "Gateway/web/public", "app.yaml", 40)]
