@@ -128,6 +128,10 @@ class _Mapper:
         self.mesh = Mesh(objs)
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
+        self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
+        for svc in self.index.services.values():
+            for w in self.index.selected(svc):
+                self.fronting.setdefault(w.address, []).append(svc)
         self.by_id = {f"k8s:{w.address}": w for w in self.index.workloads}
         self.elements: dict[str, Element] = {}
         self.flows: list[Flow] = []
@@ -454,7 +458,7 @@ class _Mapper:
         if target is None:
             return flow
         source = self.by_id.get(flow.source)
-        mtls = self.mesh.mtls(source, target, flow.port)
+        mtls = self.mesh.mtls(source, target, flow.port, self.fronting.get(target.address, ()))
         allowed = (
             self.policies.allows(source, target, flow.port) if self.policies.policies else None
         )

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from collectors.kubernetes.manifests import K8sObject, clean
-from collectors.kubernetes.workloads import containers, pod_labels, pod_spec
+from collectors.kubernetes.workloads import (
+    containers,
+    pod_labels,
+    pod_spec,
+    service_ports,
+    target_port,
+)
 
 # Env var names whose literal value is a credential (a valueFrom secretKeyRef is fine).
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
@@ -94,7 +100,9 @@ class Mesh:
 
     def __init__(self, objs: list[K8sObject]) -> None:
         self.injected_ns: dict[str, bool] = {}
+        self.linkerd_ns: set[str] = set()
         self.peer_auth: list[K8sObject] = []
+        self.plaintext_hosts: list[tuple[K8sObject, str, set[int] | None]] = []
         self.seen = False
         for o in objs:
             labels = clean((o.body.get("metadata") or {}).get("labels") or {})
@@ -103,15 +111,25 @@ class Mesh:
                 istio = labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
                 linkerd = notes.get("linkerd.io/inject") == "enabled"
                 self.injected_ns[o.name] = istio or linkerd
+                if linkerd and not istio:
+                    self.linkerd_ns.add(o.name)
                 self.seen = self.seen or istio or linkerd
             elif o.kind == "PeerAuthentication":
                 self.peer_auth.append(o)
                 self.seen = True
+            elif o.kind == "DestinationRule":
+                self.plaintext_hosts += _tls_disabled(o)
+
+    @staticmethod
+    def _notes(w: K8sObject) -> dict[str, str]:
+        template = w.body.get("spec", {}).get("template", {}) if w.kind != "Pod" else w.body
+        raw = clean((template.get("metadata") or {}).get("annotations") or {})
+        return {str(k): str(v) for k, v in raw.items()}
 
     def meshed(self, w: K8sObject) -> bool | None:
-        template = w.body.get("spec", {}).get("template", {}) if w.kind != "Pod" else w.body
-        notes = clean((template.get("metadata") or {}).get("annotations") or {})
-        inject = notes.get("sidecar.istio.io/inject") or notes.get("linkerd.io/inject")
+        inject = self._notes(w).get("sidecar.istio.io/inject") or self._notes(w).get(
+            "linkerd.io/inject"
+        )
         if inject in ("false", "disabled"):
             return False
         if inject in ("true", "enabled"):
@@ -119,6 +137,15 @@ class Mesh:
         if w.namespace in self.injected_ns:
             return self.injected_ns[w.namespace]
         return None if not self.seen else False
+
+    def linkerd(self, w: K8sObject) -> bool:
+        """Meshed by Linkerd (which encrypts meshed-to-meshed TCP on its own)."""
+        notes = self._notes(w)
+        if "sidecar.istio.io/inject" in notes:
+            return False
+        return notes.get("linkerd.io/inject") == "enabled" or (
+            w.namespace in self.linkerd_ns and "linkerd.io/inject" not in notes
+        )
 
     def mode(self, w: K8sObject, port: int | None) -> str | None:
         """The effective PeerAuthentication mode for a workload (and port): the most
@@ -143,16 +170,71 @@ class Mesh:
                 best = (rank, mode.upper())
         return best[1] if best else None
 
-    def mtls(self, src: K8sObject | None, dst: K8sObject, port: int | None) -> bool | None:
-        """Is mTLS enforced on traffic into `dst`? Only STRICT between meshed pods is;
-        PERMISSIVE (Istio's default) or an unmeshed end is not; unknown without a mesh."""
+    def mtls(
+        self,
+        src: K8sObject | None,
+        dst: K8sObject,
+        port: int | None,
+        hosts: Iterable[K8sObject] = (),
+    ) -> bool | None:
+        """Is mTLS enforced on traffic into `dst`? Istio: only STRICT between meshed pods
+        is, and a DestinationRule for one of `hosts` (the Services that reach dst) with
+        TLS mode DISABLE undoes it; PERMISSIVE (the default) or an unmeshed end is not.
+        Linkerd: meshed-to-meshed traffic is mTLS unless a skip-ports annotation takes
+        the port out of the proxy. Unknown when nothing says whether a mesh is there."""
         dst_meshed = self.meshed(dst)
         src_meshed = self.meshed(src) if src is not None else False
         if dst_meshed is None:
             return None
         if dst_meshed is False or src_meshed is False:
             return False
+        if src is not None and self.linkerd(src) and self.linkerd(dst):
+            skipped = _ports(self._notes(dst).get("config.linkerd.io/skip-inbound-ports"))
+            skipped |= _ports(self._notes(src).get("config.linkerd.io/skip-outbound-ports"))
+            return port not in skipped
+        for svc in hosts:
+            # DestinationRule ports are the Service's; the flow's port is the pod's.
+            svc_ports = {p.get("port") for p in service_ports(svc) if target_port(p, dst) == port}
+            for dr, host, ports in self.plaintext_hosts:
+                if _names(host, dr.namespace, svc) and (ports is None or ports & svc_ports):
+                    return False
         mode = self.mode(dst, port) or "PERMISSIVE"
         if mode == "STRICT":
             return True if src_meshed else None
         return False
+
+
+def _ports(value: str | None) -> set[int | None]:
+    """Ports of a Linkerd skip annotation: `25,587` or ranges `4000-4010`."""
+    out: set[int | None] = set()
+    for item in (value or "").split(","):
+        low, _, high = item.strip().partition("-")
+        if low.isdigit() and (not high or high.isdigit()):
+            out.update(range(int(low), int(high or low) + 1))
+    return out
+
+
+def _tls_disabled(dr: K8sObject) -> list[tuple[K8sObject, str, set[int] | None]]:
+    """(rule, host, ports) where a DestinationRule turns client TLS off (None: all ports)."""
+    spec = clean(dr.body.get("spec") or {})
+    host = str(spec.get("host", ""))
+    policy = spec.get("trafficPolicy") or {}
+    out: list[tuple[K8sObject, str, set[int] | None]] = []
+    if str((policy.get("tls") or {}).get("mode", "")).upper() == "DISABLE":
+        out.append((dr, host, None))
+    for setting in policy.get("portLevelSettings") or []:
+        number = (setting.get("port") or {}).get("number")
+        if str((setting.get("tls") or {}).get("mode", "")).upper() == "DISABLE":
+            out.append((dr, host, {int(number)} if isinstance(number, int) else None))
+    return out
+
+
+def _names(host: str, namespace: str | None, svc: K8sObject) -> bool:
+    """Does a DestinationRule host (short names resolve in the rule's namespace) name a
+    Service? `*` wildcards match any Service."""
+    if host in ("*", f"*.{svc.namespace}.svc.cluster.local"):
+        return True
+    parts = host.split(".")
+    if len(parts) == 1:
+        return (namespace, parts[0]) == (svc.namespace, svc.name)
+    return parts[0] == svc.name and parts[1] == svc.namespace

@@ -119,6 +119,18 @@ spec:
     mode: %s
 """
 CALLER = "          env:\n            - name: API_URL\n              value: http://api"
+LINKERD = "  annotations:\n    linkerd.io/inject: enabled"
+DR = """---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: api
+  namespace: shop
+spec:
+  host: api.shop.svc.cluster.local
+  trafficPolicy:
+%s
+"""
 
 
 @pytest.mark.parametrize(
@@ -142,6 +154,33 @@ CALLER = "          env:\n            - name: API_URL\n              value: http
             MESHED,
             PA % ("", "STRICT"),
             "      annotations:\n        sidecar.istio.io/inject: 'false'",
+            False,
+        ),
+        # A DestinationRule that turns client TLS off for the Service (all, or its port).
+        (MESHED, PA % ("", "STRICT") + DR % "    tls:\n      mode: DISABLE", "", False),
+        (MESHED, PA % ("", "STRICT") + DR % "    tls:\n      mode: ISTIO_MUTUAL", "", True),
+        (
+            MESHED,
+            PA % ("", "STRICT")
+            + DR
+            % "    portLevelSettings:\n      - port:\n          number: 80\n        tls:\n          mode: DISABLE",
+            "",
+            False,
+        ),
+        (
+            MESHED,
+            PA % ("", "STRICT")
+            + DR
+            % "    portLevelSettings:\n      - port:\n          number: 9000\n        tls:\n          mode: DISABLE",
+            "",
+            True,
+        ),
+        # Linkerd encrypts meshed-to-meshed traffic unless the port skips the proxy.
+        (LINKERD, "", "", True),
+        (
+            LINKERD,
+            "",
+            "      annotations:\n        config.linkerd.io/skip-inbound-ports: 25,8000-8100",
             False,
         ),
     ],
