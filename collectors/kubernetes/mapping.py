@@ -128,6 +128,7 @@ class _Mapper:
         self.mesh = Mesh(objs)
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
+        self.internal_hosts: set[str] = set()
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
         for svc in self.index.services.values():
             for w in self.index.selected(svc):
@@ -464,9 +465,25 @@ class _Mapper:
         )
         return replace(flow, mtls=mtls, network_allowed=allowed)
 
+    def service_entries(self) -> None:
+        """Istio ServiceEntries: MESH_EXTERNAL hosts are external elements (declared, with
+        their evidence); MESH_INTERNAL hosts are inside and never become external."""
+        for se in (o for o in self.objs if o.kind == "ServiceEntry"):
+            spec = clean(se.body.get("spec") or {})
+            hosts = [str(h).lower() for h in spec.get("hosts") or []]
+            if str(spec.get("location", "MESH_EXTERNAL")).upper() == "MESH_INTERNAL":
+                self.internal_hosts.update(hosts)
+                continue
+            for host in hosts:
+                el = self.external(host)
+                self.elements[el.id] = replace(el, evidence=(*el.evidence, _ev(se)))
+
     def outside(self, host: str) -> bool:
         """Is a host outside the cluster and the private network? (`svc.ns` of a Service
-        not in the files, `*.svc`, `*.local`, private addresses: not external.)"""
+        not in the files, `*.svc`, `*.local`, private addresses, MESH_INTERNAL
+        ServiceEntry hosts: not external.)"""
+        if host in self.internal_hosts:
+            return False
         try:
             return ipaddress.ip_address(host).is_global
         except ValueError:
@@ -478,6 +495,10 @@ class _Mapper:
         return not host.endswith((".local", ".internal", ".svc", ".localhost"))
 
     def external(self, host: str) -> Element:
+        """The external element for a host (a wildcard ServiceEntry host covers it)."""
+        for known in (f"ext:{host}", f"ext:*.{host.partition('.')[2]}"):
+            if known in self.elements:
+                return self.elements[known]
         el = Element(
             id=f"ext:{host}",
             kind="external",
@@ -529,6 +550,7 @@ def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
     m.services()
     m.ingresses()
     m.gateways()
+    m.service_entries()
     m.references()
     return Fragment(
         elements=tuple(m.elements.values()),

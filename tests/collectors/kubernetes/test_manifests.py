@@ -359,3 +359,50 @@ def test_gateway_http_listener_serving_routes_is_plaintext(tmp_path: Path) -> No
         if f.resource.startswith("Gateway")
     ]
     assert found == [("TM-TLS-001", "Gateway/web/public", "app.yaml", 40)]
+
+
+def test_service_entries_declare_what_is_outside_the_mesh(tmp_path: Path) -> None:
+    text = """apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: stripe
+  namespace: pay
+spec:
+  hosts: ["*.stripe.com"]
+  ports: [{number: 443, name: https, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: legacy
+  namespace: pay
+spec:
+  hosts: [ledger.corp.example.com]
+  location: MESH_INTERNAL
+  resolution: DNS
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: pay
+  namespace: pay
+spec:
+  template:
+    metadata:
+      labels: {app: pay}
+    spec:
+      containers:
+        - name: pay
+          image: pay:1
+          env:
+            - {name: STRIPE_URL, value: "https://api.stripe.com/v1"}
+            - {name: LEDGER_URL, value: "http://ledger.corp.example.com:8080"}
+"""
+    result = _scan(tmp_path, text)
+    assert {(f.target, f.protocol, f.port, f.tls) for f in result.graph.flows} == {
+        ("ext:*.stripe.com", "https", 443, True)
+    }
+    stripe = result.graph.element("ext:*.stripe.com")
+    assert [(e.address, e.line) for e in stripe.evidence] == [("ServiceEntry/pay/stripe", 1)]
+    assert "ext:ledger.corp.example.com" not in {e.id for e in result.graph.elements}
