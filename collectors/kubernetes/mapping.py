@@ -54,6 +54,9 @@ _TLS_SCHEMES = {
 }
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
 def _ev(obj: K8sObject, line: int | None = None, fact: str | None = None) -> Evidence:
     return Evidence(
         "kubernetes", file=obj.file, line=line or obj.line, address=obj.address, fact=fact
@@ -418,8 +421,12 @@ class _Mapper:
             tls = False
         svc = self.index.service_for(ref.host, w.namespace)
         if svc is not None:
+            wanted = ref.port
+            default = _DEFAULT_PORTS.get(ref.scheme or "")
+            if wanted is None and any(p.get("port") == default for p in service_ports(svc)):
+                wanted = default  # http://svc means the Service's port 80
             for target, port in self.targets(svc):
-                if ref.port is not None and port.get("port") != ref.port:
+                if wanted is not None and port.get("port") != wanted:
                     continue
                 workload = next(x for x in self.index.workloads if f"k8s:{x.address}" == target.id)
                 protocol = ref.scheme or port_protocol(port)

@@ -177,30 +177,37 @@ class Mesh:
         port: int | None,
         hosts: Iterable[K8sObject] = (),
     ) -> bool | None:
-        """Is mTLS enforced on traffic into `dst`? Istio: only STRICT between meshed pods
-        is, and a DestinationRule for one of `hosts` (the Services that reach dst) with
-        TLS mode DISABLE undoes it; PERMISSIVE (the default) or an unmeshed end is not.
+        """Is mTLS enforced on traffic into `dst`? Istio: STRICT on a meshed dst is (an
+        unmeshed caller is refused, not served in plaintext), unless a DestinationRule
+        for one of `hosts` (the Services in front of dst) sets TLS mode DISABLE;
+        PERMISSIVE (the default) or an unmeshed dst is not.
         Linkerd: meshed-to-meshed traffic is mTLS unless a skip-ports annotation takes
         the port out of the proxy. Unknown when nothing says whether a mesh is there."""
         dst_meshed = self.meshed(dst)
         src_meshed = self.meshed(src) if src is not None else False
         if dst_meshed is None:
             return None
-        if dst_meshed is False or src_meshed is False:
+        if dst_meshed is False:
+            return False
+        if not self.linkerd(dst) and self.mode(dst, port) == "STRICT":
+            # Enforced at the receiving sidecar: a plaintext (unmeshed) caller is refused.
+            return not self._plaintext_rule(dst, port, hosts)
+        if src_meshed is False:
             return False
         if src is not None and self.linkerd(src) and self.linkerd(dst):
             skipped = _ports(self._notes(dst).get("config.linkerd.io/skip-inbound-ports"))
             skipped |= _ports(self._notes(src).get("config.linkerd.io/skip-outbound-ports"))
             return port not in skipped
+        return False  # PERMISSIVE (Istio's default): plaintext is still accepted
+
+    def _plaintext_rule(self, dst: K8sObject, port: int | None, hosts: Iterable[K8sObject]) -> bool:
+        """A DestinationRule turns client TLS off toward one of dst's Services (port)."""
         for svc in hosts:
             # DestinationRule ports are the Service's; the flow's port is the pod's.
             svc_ports = {p.get("port") for p in service_ports(svc) if target_port(p, dst) == port}
             for dr, host, ports in self.plaintext_hosts:
                 if _names(host, dr.namespace, svc) and (ports is None or ports & svc_ports):
-                    return False
-        mode = self.mode(dst, port) or "PERMISSIVE"
-        if mode == "STRICT":
-            return True if src_meshed else None
+                    return True
         return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,16 @@ def test_shop_elements_and_zones() -> None:
     assert {(short(e.id), e.type, e.boundary) for e in g.elements} == {
         ("internet", "internet", "internet"),
         ("ext:api.stripe.com", "third-party-api", "internet"),
+        ("ext:api.easypost.com", "third-party-api", "internet"),
         ("Deployment/shop/frontend", "container", "k8s:ns/shop"),
         ("Deployment/shop/cart", "container", "k8s:ns/shop"),
         ("Deployment/shop/orders", "container", "k8s:ns/shop"),
+        ("Deployment/shop/catalog", "container", "k8s:ns/shop"),
+        ("Deployment/shop/checkout", "container", "k8s:ns/shop"),
+        ("Deployment/shop/recommendations", "container", "k8s:ns/shop"),
+        ("Deployment/shop/shipping", "container", "k8s:ns/shop"),
         ("Deployment/payments/payments", "container", "k8s:ns/payments"),
+        ("Deployment/payments/fraud", "container", "k8s:ns/payments"),
         ("StatefulSet/shop/postgres", "relational-db", "k8s:ns/shop"),
         ("Deployment/shop/redis", "cache", "k8s:ns/shop"),
         ("Service/shop/frontend", "network-load-balancer", "k8s:ns/shop"),
@@ -57,14 +64,51 @@ def test_shop_flows_are_exact() -> None:
         ("Ingress/shop/shop", "Deployment/shop/frontend", "http", 8080, "called", None),
         ("Ingress/shop/shop", "Deployment/shop/orders", "http", 8080, "called", None),
         ("Ingress/shop/admin", "Deployment/shop/orders", "http", 8080, "called", None),
-        # Found in env vars and ConfigMaps, in every form a Service is named.
+        # Found in env vars, ConfigMaps and args, in every form a Service is named.
         ("Deployment/shop/frontend", "Deployment/shop/cart", "http", 8080, "called", False),
         ("Deployment/shop/frontend", "Deployment/shop/orders", "http", 8080, "called", False),
+        ("Deployment/shop/frontend", "Deployment/shop/catalog", "http", 8080, "called", False),
+        ("Deployment/shop/frontend", "Deployment/shop/checkout", "http", 8080, "called", False),
+        (
+            "Deployment/shop/frontend",
+            "Deployment/shop/recommendations",
+            "http",
+            8080,
+            "called",
+            False,
+        ),
+        ("Deployment/shop/checkout", "Deployment/shop/cart", "http", 8080, "called", False),
+        ("Deployment/shop/checkout", "Deployment/shop/orders", "http", 8080, "called", False),
+        ("Deployment/shop/checkout", "Deployment/shop/shipping", "http", 8080, "called", False),
+        (
+            "Deployment/shop/recommendations",
+            "Deployment/shop/catalog",
+            "grpc",
+            9090,
+            "called",
+            None,
+        ),
         ("Deployment/shop/cart", "Deployment/shop/redis", "redis", 6379, "called", None),
+        ("Deployment/shop/catalog", "Deployment/shop/redis", "redis", 6379, "called", False),
+        ("Deployment/shop/catalog", "StatefulSet/shop/postgres", "postgres", 5432, "called", None),
         ("Deployment/shop/orders", "StatefulSet/shop/postgres", "postgres", 5432, "called", False),
         ("Deployment/shop/orders", "Deployment/payments/payments", "https", 8443, "called", True),
+        (
+            "Deployment/payments/payments",
+            "Deployment/payments/fraud",
+            "http",
+            8080,
+            "called",
+            False,
+        ),
         ("Deployment/payments/payments", "ext:api.stripe.com", "https", 443, "called", True),
+        ("Deployment/shop/shipping", "ext:api.easypost.com", "https", 443, "called", True),
     }
+    # Istio in payments: fraud is STRICT, payments PERMISSIVE; shop has no sidecars.
+    # The payments NetworkPolicies admit exactly these calls.
+    meshed = {(short(f.source), short(f.target), f.mtls, f.network_allowed) for f in g.flows}
+    assert ("Deployment/payments/payments", "Deployment/payments/fraud", True, True) in meshed
+    assert ("Deployment/shop/orders", "Deployment/payments/payments", False, True) in meshed
     derivations = {f.derivation for f in g.flows if f.source.endswith("orders")}
     assert (
         "inferred: env PAYMENTS_URL of Deployment/shop/orders names "
@@ -81,13 +125,14 @@ def test_shop_findings() -> None:
         # A NodePort exposes redis on every node; whether nodes are public is not known.
         ("TM-PUB-001", "Deployment/shop/redis", "shop/redis.yaml", 78, "low"),
         ("TM-TLS-001", "Ingress/shop/admin", "shop/ingress.yaml", 37, "high"),
-        ("TM-TLS-001", "Service/shop/frontend", "shop/frontend.yaml", 101, "high"),
-        # No sidecars: service-to-service traffic is not mutually authenticated.
+        ("TM-TLS-001", "Service/shop/frontend", "shop/frontend.yaml", 107, "high"),
+        ("TM-RES-001", "Deployment/shop/shipping", "shop/shipping.yaml", 1, "medium"),
+        # No sidecars in shop; payments is PERMISSIVE for its unmeshed caller orders.
         ("TM-MTLS-001", "Namespace/shop", "shop/cart.yaml", 35, "high"),
         ("TM-MTLS-001", "Namespace/payments", "shop/orders.yaml", 48, "high"),
-        # No NetworkPolicy among the manifests: unconfirmed (policies may live elsewhere).
+        # No NetworkPolicy for shop: unconfirmed (policies may live elsewhere);
+        # payments has its default-deny.
         ("TM-SEG-001", "Namespace/shop", "namespaces.yaml", 1, "low"),
-        ("TM-SEG-001", "Namespace/payments", "namespaces.yaml", 9, "low"),
     }
 
 
@@ -406,3 +451,27 @@ spec:
     stripe = result.graph.element("ext:*.stripe.com")
     assert [(e.address, e.line) for e in stripe.evidence] == [("ServiceEntry/pay/stripe", 1)]
     assert "ext:ledger.corp.example.com" not in {e.id for e in result.graph.elements}
+
+
+def _findings(root: Path) -> set[tuple[str, str]]:
+    return {(f.rule, f.resource) for f in scan(root, options=ScanOptions(use_cache=False)).findings}
+
+
+def test_shop_strict_payments_and_default_deny_shop(tmp_path: Path) -> None:
+    shutil.copytree(SHOP, tmp_path / "shop")
+    root = tmp_path / "shop"
+    before = _findings(root)
+    mesh = root / "payments" / "mesh.yaml"
+    mesh.write_text(mesh.read_text().replace("mode: PERMISSIVE", "mode: STRICT"))
+    assert _findings(root) == before - {("TM-MTLS-001", "Namespace/payments")}
+    deny = (root / "payments" / "network-policy.yaml").read_text().split("---")[0]
+    (root / "shop" / "deny.yaml").write_text(deny.replace("namespace: payments", "namespace: shop"))
+    after = _findings(root)
+    # A bare default-deny isolates shop and, with no allow policies, blocks every flow
+    # into its pods: the NodePort path to redis and the plaintext calls go with it.
+    assert after == before - {
+        ("TM-MTLS-001", "Namespace/payments"),
+        ("TM-SEG-001", "Namespace/shop"),
+        ("TM-MTLS-001", "Namespace/shop"),
+        ("TM-PUB-001", "Deployment/shop/redis"),
+    }
