@@ -399,6 +399,77 @@ class _Mapper:
                                 _ev(route, line, "backendRef"),
                             )
 
+    def istio_gateways(self) -> None:
+        """Istio Gateways (networking.istio.io): each server is an entry point (HTTP
+        plaintext unless `tls.httpsRedirect`; HTTPS/TLS encrypted); VirtualServices bound
+        to the Gateway (`gateways: [name | ns/name]`) forward to their destinations."""
+        services = [o for o in self.objs if o.kind == "VirtualService"]
+        for gw in (o for o in self.objs if o.kind == "Gateway" and not _gateway_api(o)):
+            parts, entries = [], []
+            for server in (gw.body.get("spec") or {}).get("servers") or []:
+                port = (server or {}).get("port") or {}
+                if not isinstance(port.get("number"), int):
+                    continue
+                protocol = str(port.get("protocol", "")).upper()
+                tls = {"HTTPS": True, "TLS": True, "HTTP": False, "HTTP2": False}.get(protocol)
+                redirect = (server.get("tls") or {}).get("httpsRedirect") is True
+                ev = _ev(gw, int(server.get(LINE, gw.line)))
+                name = f"{protocol or 'TCP'}:{port['number']}"
+                parts.append(
+                    Part(
+                        "listener",
+                        name,
+                        gw.address,
+                        facts(
+                            protocol=protocol or None,
+                            port=port["number"],
+                            tls=tls,
+                            redirects_to_https=redirect if tls is False else None,
+                        ),
+                        (ev,),
+                    )
+                )
+                proto = protocol.lower() if protocol in ("HTTP", "HTTPS") else "tcp"
+                entries.append((proto, port["number"], tls, ev))
+            el = self.element(gw, "load-balancer", parts=tuple(parts))
+            if not _internal(_annotations(gw)):
+                why = f"declared: Istio Gateway {gw.address} listens for external traffic"
+                for proto, number, tls, ev in entries:
+                    self.flows.append(
+                        Flow(
+                            INTERNET_ID,
+                            el.id,
+                            proto,
+                            number,
+                            "called",
+                            why,
+                            tls=tls,
+                            evidence=(ev,),
+                        )
+                    )
+            names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
+            for vs in services:
+                spec = vs.body.get("spec") or {}
+                bound = {
+                    g if "/" in str(g) else f"{vs.namespace}/{g}"
+                    for g in spec.get("gateways") or []
+                }
+                if not bound & names:
+                    continue
+                for kind in ("http", "tls", "tcp"):
+                    for route in spec.get(kind) or []:
+                        for dest in (route or {}).get("route") or []:
+                            host = str(((dest or {}).get("destination") or {}).get("host", ""))
+                            svc = self.index.service_for(host.lower(), vs.namespace)
+                            if svc is not None:
+                                line = int(dest.get(LINE, vs.line))
+                                self.forward(
+                                    el,
+                                    svc,
+                                    f"VirtualService {vs.address} routes to it",
+                                    _ev(vs, line, "destination"),
+                                )
+
     def references(self) -> None:
         for w in self.index.workloads:
             src = self.elements[f"k8s:{w.address}"]
@@ -557,6 +628,7 @@ def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
     m.services()
     m.ingresses()
     m.gateways()
+    m.istio_gateways()
     m.service_entries()
     m.references()
     return Fragment(

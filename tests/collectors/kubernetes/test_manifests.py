@@ -475,3 +475,80 @@ def test_shop_strict_payments_and_default_deny_shop(tmp_path: Path) -> None:
         ("TM-MTLS-001", "Namespace/shop"),
         ("TM-PUB-001", "Deployment/shop/redis"),
     }
+
+
+ISTIO_GATEWAY = """---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: web
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+    - port:
+        number: 80
+        name: http
+        protocol: HTTP
+      hosts: ["shop.example.com"]
+      tls:
+        httpsRedirect: true
+    - port:
+        number: 443
+        name: https
+        protocol: HTTPS
+      hosts: ["shop.example.com"]
+      tls:
+        mode: SIMPLE
+        credentialName: shop-cert
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+  namespace: web
+spec:
+  hosts: ["shop.example.com"]
+  gateways: ["public"]
+  http:
+    - match:
+        - uri:
+            prefix: /api
+      route:
+        - destination:
+            host: api.web.svc.cluster.local
+            port:
+              number: 80
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: mesh-only
+  namespace: web
+spec:
+  hosts: ["api"]
+  http:
+    - route:
+        - destination:
+            host: api
+"""
+
+
+def test_istio_gateway_servers_and_virtual_services(tmp_path: Path) -> None:
+    result = _scan(tmp_path, LB % ("", "") + ISTIO_GATEWAY)
+    flows = {
+        (short(f.source), short(f.target), f.protocol, f.port, f.tls, f.evidence[0].line)
+        for f in result.graph.flows
+        if "Gateway" in f.id
+    }
+    assert flows == {
+        ("internet", "Gateway/web/public", "http", 80, False, 41),
+        ("internet", "Gateway/web/public", "https", 443, True, 48),
+        ("Gateway/web/public", "Deployment/web/api", "http", 8080, None, 70),
+    }
+    assert not [f for f in result.findings if f.resource == "Gateway/web/public"]
+    plain = _scan(tmp_path, LB % ("", "") + ISTIO_GATEWAY.replace("httpsRedirect: true", ""))
+    assert [(f.rule, f.evidence[0].line) for f in plain.findings if "Gateway" in f.resource] == [
+        ("TM-TLS-001", 41)
+    ]
