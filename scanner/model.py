@@ -186,8 +186,9 @@ class Flow:
     rate_limited: bool | None = None
     data: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
-    # Does network policy (a NetworkPolicy) admit it? False: configured but blocked, so
-    # it carries no data and is not a path; None: nothing decides or it is not known.
+    # Does the platform's policy (a NetworkPolicy, a mesh authorization policy) admit it?
+    # False: configured but blocked, so it carries no data and is not a path; None:
+    # nothing decides or it is not known.
     network_allowed: bool | None = None
 
     @property

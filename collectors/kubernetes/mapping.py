@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from collectors.kubernetes.authz import AuthorizationPolicies
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
 from collectors.kubernetes.netpol import Policies
 from collectors.kubernetes.rbac import Rbac
@@ -131,6 +132,7 @@ class _Mapper:
         self.mesh = Mesh(objs)
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
+        self.authz = AuthorizationPolicies(objs)
         self.internal_hosts: set[str] = set()
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
         for svc in self.index.services.values():
@@ -531,8 +533,9 @@ class _Mapper:
 
     def annotate(self, flow: Flow) -> Flow:
         """What the cluster says about a flow into a workload: whether the mesh enforces
-        mTLS on it (Mesh.mtls) and whether NetworkPolicies admit it (Policies.allows;
-        left unknown when the files hold no NetworkPolicy at all)."""
+        mTLS on it (Mesh.mtls), whether NetworkPolicies admit it (Policies.allows; left
+        unknown when the files hold no NetworkPolicy at all) and what Istio
+        AuthorizationPolicies say (a denial blocks it; named callers give authz/authn)."""
         target = self.by_id.get(flow.target)
         if target is None:
             return flow
@@ -541,7 +544,16 @@ class _Mapper:
         allowed = (
             self.policies.allows(source, target, flow.port) if self.policies.policies else None
         )
-        return replace(flow, mtls=mtls, network_allowed=allowed)
+        mesh = self.authz.verdict(source, target, flow.port)
+        if mesh.allowed is False:
+            allowed = False  # the sidecar refuses what the network would let through
+        return replace(
+            flow,
+            mtls=mtls,
+            network_allowed=allowed,
+            authz=mesh.authz if mesh.authz is not None else flow.authz,
+            authn=mesh.authn or flow.authn,
+        )
 
     def service_entries(self) -> None:
         """Istio ServiceEntries: MESH_EXTERNAL hosts are external elements (declared, with
