@@ -66,8 +66,11 @@ class PlaintextSecretInEnv(Rule):
     """A credential written as a literal value in a workload's environment.
 
     Flags a workload when an env var whose name says it holds a credential (PASSWORD,
-    SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL) has a literal `value`. A
-    `secretKeyRef` is not flagged, nor are names such as TOKEN_TTL or *_FILE.
+    SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL) has a literal `value`, or takes it
+    from a ConfigMap (`configMapKeyRef`, or `envFrom` of a ConfigMap with such a key).
+    The evidence points at each place (the env entry, the ConfigMap's data); the value
+    is never reported. A `secretKeyRef` is not flagged, nor are names such as TOKEN_TTL
+    or *_FILE.
 
     Why it matters: the manifest (and everyone who can read it, its repository and the
     API object) holds the secret in clear text (CWE-798, CWE-312).
@@ -90,11 +93,15 @@ class PlaintextSecretInEnv(Rule):
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
         for w in _workloads(graph):
             if w.fact("plaintext_secret_env") is True:
+                where = tuple(e for e in w.evidence if e.fact == "plaintext_secret_env")
                 yield Verdict(
                     element=w.id,
                     resource=w.resource,
-                    message=f"{w.resource} sets a credential as a literal env value.",
-                    evidence=w.evidence[:1],
+                    message=(
+                        f"{w.resource} takes a credential in plain text from "
+                        f"{len(where) or 1} place(s): a literal env value or a ConfigMap."
+                    ),
+                    evidence=where or w.evidence[:1],
                 )
 
 

@@ -11,7 +11,12 @@ from collectors.kubernetes.authz import AuthorizationPolicies
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
 from collectors.kubernetes.netpol import Policies
 from collectors.kubernetes.rbac import Rbac
-from collectors.kubernetes.security import Mesh, default_deny, workload_facts
+from collectors.kubernetes.security import (
+    Mesh,
+    default_deny,
+    plaintext_secrets,
+    workload_facts,
+)
 from collectors.kubernetes.workloads import (
     Index,
     Reference,
@@ -133,6 +138,7 @@ class _Mapper:
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
         self.authz = AuthorizationPolicies(objs)
+        self.config_maps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
         self.internal_hosts: set[str] = set()
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
         for svc in self.index.services.values():
@@ -169,10 +175,12 @@ class _Mapper:
                     if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
                 }
             )
-            self.element(
+            secrets = plaintext_secrets(w, self.config_maps)
+            el = self.element(
                 w,
                 store or "container",
                 props=facts(
+                    plaintext_secret_env=bool(secrets),
                     image=",".join(images) or None,
                     port=ports[0] if len(ports) == 1 else None,
                     namespace_stated=w.namespace is not None,
@@ -181,6 +189,11 @@ class _Mapper:
                     **self.rbac.grants(w),
                 ),
             )
+            where = tuple(
+                Evidence("kubernetes", file=f, line=n, address=a, fact="plaintext_secret_env")
+                for f, n, a in secrets
+            )
+            self.elements[el.id] = replace(el, evidence=el.evidence + where)
 
     def targets(self, service: K8sObject) -> list[tuple[Element, Mapping[str, Any]]]:
         """(workload element, service port) pairs a Service sends traffic to."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from collectors.kubernetes.manifests import K8sObject, clean
+from collectors.kubernetes.manifests import LINE, K8sObject, clean
 from collectors.kubernetes.workloads import (
     containers,
     pod_labels,
@@ -55,15 +55,6 @@ def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
         for x in ctxs
     )
     limits = _all(bool(((c.get("resources") or {}).get("limits") or {}).get("memory")) for c in cs)
-    secret_env = any(
-        isinstance(e, dict)
-        and isinstance(e.get("value"), str)
-        and e["value"]
-        and _SECRET_NAME.search(str(e.get("name", "")))
-        and not _NOT_SECRET.search(str(e.get("name", "")))
-        for c in cs
-        for e in c.get("env") or []
-    )
     automount = spec.get("automountServiceAccountToken")
     return {
         "privileged": privileged,  # Kubernetes' default is unprivileged
@@ -73,10 +64,51 @@ def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
         "runs_as_non_root": runs_as_non_root,
         "no_privilege_escalation": escalation,
         "memory_limits": limits if cs else None,
-        "plaintext_secret_env": secret_env,
         # Default: the token is mounted unless the pod or its ServiceAccount says no.
         "automount_token": automount if isinstance(automount, bool) else None,
     }
+
+
+def secret_name(name: str) -> bool:
+    """Does a variable or key name say it holds a credential?"""
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
+
+
+def plaintext_secrets(
+    obj: K8sObject, config_maps: Mapping[tuple[str | None, str], K8sObject]
+) -> list[tuple[str, int, str]]:
+    """Where a workload gets a credential in plain text: (file, line, address) of each
+    literal env value in a credential-named variable, and of each ConfigMap it reads a
+    credential-named key from (configMapKeyRef or envFrom). Values are never kept."""
+    found: list[tuple[str, int, str]] = []
+
+    def from_map(name: str, keys: Iterable[str]) -> None:
+        cm = config_maps.get((obj.namespace, name))
+        if cm is None:
+            return
+        data = clean(cm.body.get("data") or {})
+        if any(secret_name(str(k)) and data.get(k) for k in keys if k in data):
+            line = int((cm.body.get("data") or {}).get(LINE, cm.line))
+            found.append((cm.file, line, cm.address))
+
+    for c in containers(obj):
+        for e in c.get("env") or []:
+            if not isinstance(e, dict) or not secret_name(str(e.get("name", ""))):
+                continue
+            if isinstance(e.get("value"), str) and e["value"]:
+                found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
+            ref = (e.get("valueFrom") or {}).get("configMapKeyRef") or {}
+            if ref.get("name") and ref.get("key"):
+                cm = config_maps.get((obj.namespace, str(ref["name"])))
+                data = clean(cm.body.get("data") or {}) if cm else {}
+                if data.get(str(ref["key"])):
+                    found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
+        for source in c.get("envFrom") or []:
+            name = ((source or {}).get("configMapRef") or {}).get("name")
+            if name:
+                cm = config_maps.get((obj.namespace, str(name)))
+                from_map(str(name), clean(cm.body.get("data") or {}) if cm else ())
+    return list(dict.fromkeys(found))
 
 
 def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.pipeline import ScanOptions, scan
+from scanner.reporters import json_report
 from tests.collectors.kubernetes.test_security import MESHED, NS, PA, app
 
 DENY = """---
@@ -170,3 +171,32 @@ def test_overprivileged_service_account(tmp_path: Path) -> None:
     }
     assert rbac_findings(rbac("RoleBinding", "Role", "reader", READER_ROLE)) == set()
     assert rbac_findings() == set()  # no binding in the files: nothing is claimed
+
+
+def test_plaintext_secrets_point_at_each_place_without_the_value(tmp_path: Path) -> None:
+    config = """---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  LOG_LEVEL: info
+  SMTP_PASSWORD: hunter2-smtp
+"""
+    env = (
+        "          env:\n"
+        "            - name: DB_PASSWORD\n              value: hunter2-db\n"
+        "            - name: TOKEN_TTL\n              value: '3600'\n"
+        "          envFrom:\n            - configMapRef:\n                name: settings"
+    )
+    (tmp_path / "shop.yaml").write_text("\n".join((NS % "", app("web", container=env), config)))
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    (found,) = [f for f in result.findings if f.rule == "TM-SEC-001"]
+    assert found.resource == "Deployment/shop/web"
+    assert [(e.file, e.line, e.address) for e in found.evidence] == [
+        ("shop.yaml", 27, "Deployment/shop/web"),
+        ("shop.yaml", 55, "ConfigMap/shop/settings"),  # its data
+    ]
+    assert "hunter2" not in found.message
+    assert "hunter2" not in json_report.render(result)
