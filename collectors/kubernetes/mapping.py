@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from collectors.kubernetes.authz import AuthorizationPolicies
@@ -32,6 +32,7 @@ from scanner.model import (
     INTERNET_ID,
     Element,
     Evidence,
+    Facts,
     Flow,
     Fragment,
     Part,
@@ -78,6 +79,18 @@ def _lb_tls(port: Mapping[str, Any], notes: Mapping[str, str]) -> bool | None:
     if cert and (ssl_ports == "*" or str(port.get("port")) in listed or port.get("name") in listed):
         return True
     return {"https": True, "http": False}.get(port_protocol(port))
+
+
+@dataclass(frozen=True)
+class _Listener:
+    """One port a gateway listens on (Gateway API listener, Istio Gateway server)."""
+
+    protocol: str  # upper case as written, "" when not stated
+    port: int
+    tls: bool | None
+    redirects: bool | None  # an HTTP listener that only redirects to HTTPS
+    evidence: Evidence
+    hostname: str | None
 
 
 _ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute")
@@ -331,6 +344,46 @@ class _Mapper:
                             _ev(ing, line, "backend"),
                         )
 
+    def entry_point(
+        self, obj: K8sObject, listeners: list[_Listener], label: str, props: Facts
+    ) -> Element:
+        """A gateway element with one part per listener and, unless an annotation makes
+        its load balancer internal, a flow from the internet to each listener."""
+        parts = tuple(
+            Part(
+                "listener",
+                f"{x.protocol or 'TCP'}:{x.port}",
+                obj.address,
+                facts(
+                    protocol=x.protocol or None,
+                    port=x.port,
+                    tls=x.tls,
+                    redirects_to_https=x.redirects,
+                    hostname=x.hostname,
+                ),
+                (x.evidence,),
+            )
+            for x in listeners
+        )
+        el = self.element(obj, "load-balancer", parts=parts, props=props)
+        if not _internal(_annotations(obj)):
+            why = f"declared: {label} {obj.address} listens for external traffic"
+            for x in listeners:
+                proto = x.protocol.lower() if x.protocol in ("HTTP", "HTTPS") else "tcp"
+                self.flows.append(
+                    Flow(
+                        INTERNET_ID,
+                        el.id,
+                        proto,
+                        x.port,
+                        "called",
+                        why,
+                        tls=x.tls,
+                        evidence=(x.evidence,),
+                    )
+                )
+        return el
+
     def gateways(self) -> None:
         """Gateway API: each Gateway listener is an entry point; HTTPRoutes attached to
         it (parentRefs, optionally by sectionName) forward to their backend Services."""
@@ -348,7 +401,7 @@ class _Mapper:
                 and ref.get("namespace", route.namespace) == gw.namespace
                 and _admits(raw, ref.get("sectionName"), route, gw)
             ]
-            parts, entries = [], []
+            listeners = []
             for listener in raw:
                 if not isinstance(listener, dict) or not isinstance(listener.get("port"), int):
                     continue
@@ -362,39 +415,15 @@ class _Mapper:
                 redirects = None
                 if tls is False and mine:
                     redirects = all(_redirects_to_https(r) for r in mine)
-                name = f"{protocol or 'TCP'}:{listener['port']}"
                 ev = _ev(gw, int(listener.get(LINE, gw.line)))
-                parts.append(
-                    Part(
-                        "listener",
-                        name,
-                        gw.address,
-                        facts(
-                            protocol=protocol or None,
-                            port=listener["port"],
-                            tls=tls,
-                            redirects_to_https=redirects,
-                            hostname=listener.get("hostname"),
-                        ),
-                        (ev,),
+                listeners.append(
+                    _Listener(
+                        protocol, listener["port"], tls, redirects, ev, listener.get("hostname")
                     )
                 )
-                proto = protocol.lower() if protocol in ("HTTP", "HTTPS") else "tcp"
-                entries.append((proto, listener["port"], tls, ev))
-            el = self.element(
-                gw,
-                "load-balancer",
-                parts=tuple(parts),
-                props=facts(gateway_class=spec.get("gatewayClassName")),
+            el = self.entry_point(
+                gw, listeners, "Gateway", facts(gateway_class=spec.get("gatewayClassName"))
             )
-            if not _internal(_annotations(gw)):
-                why = f"declared: Gateway {gw.address} listens for external traffic"
-                for proto, port, tls, ev in entries:
-                    self.flows.append(
-                        Flow(
-                            INTERNET_ID, el.id, proto, port, "called", why, tls=tls, evidence=(ev,)
-                        )
-                    )
             for route, _ in attached:
                 for rule in (route.body.get("spec") or {}).get("rules") or []:
                     for backend in (rule or {}).get("backendRefs") or []:
@@ -420,7 +449,7 @@ class _Mapper:
         to the Gateway (`gateways: [name | ns/name]`) forward to their destinations."""
         services = [o for o in self.objs if o.kind == "VirtualService"]
         for gw in (o for o in self.objs if o.kind == "Gateway" and not _gateway_api(o)):
-            parts, entries = [], []
+            listeners = []
             for server in (gw.body.get("spec") or {}).get("servers") or []:
                 port = (server or {}).get("port") or {}
                 if not isinstance(port.get("number"), int):
@@ -429,39 +458,9 @@ class _Mapper:
                 tls = {"HTTPS": True, "TLS": True, "HTTP": False, "HTTP2": False}.get(protocol)
                 redirect = (server.get("tls") or {}).get("httpsRedirect") is True
                 ev = _ev(gw, int(server.get(LINE, gw.line)))
-                name = f"{protocol or 'TCP'}:{port['number']}"
-                parts.append(
-                    Part(
-                        "listener",
-                        name,
-                        gw.address,
-                        facts(
-                            protocol=protocol or None,
-                            port=port["number"],
-                            tls=tls,
-                            redirects_to_https=redirect if tls is False else None,
-                        ),
-                        (ev,),
-                    )
-                )
-                proto = protocol.lower() if protocol in ("HTTP", "HTTPS") else "tcp"
-                entries.append((proto, port["number"], tls, ev))
-            el = self.element(gw, "load-balancer", parts=tuple(parts))
-            if not _internal(_annotations(gw)):
-                why = f"declared: Istio Gateway {gw.address} listens for external traffic"
-                for proto, number, tls, ev in entries:
-                    self.flows.append(
-                        Flow(
-                            INTERNET_ID,
-                            el.id,
-                            proto,
-                            number,
-                            "called",
-                            why,
-                            tls=tls,
-                            evidence=(ev,),
-                        )
-                    )
+                redirects = redirect if tls is False else None
+                listeners.append(_Listener(protocol, port["number"], tls, redirects, ev, None))
+            el = self.entry_point(gw, listeners, "Istio Gateway", facts())
             names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
             for vs in services:
                 spec = vs.body.get("spec") or {}
