@@ -8,6 +8,11 @@ from typing import Any
 
 import yaml
 
+try:  # LibYAML's loader when PyYAML was built with it (several times faster)
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - pure-Python PyYAML
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 LINE = "__line__"  # added to every mapping: the line it starts on
 CLUSTER_SCOPED = frozenset(
     {
@@ -27,7 +32,7 @@ CLUSTER_SCOPED = frozenset(
 )
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(_SafeLoader):
     """A safe loader that records each mapping's first line under LINE."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

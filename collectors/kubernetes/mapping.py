@@ -218,7 +218,7 @@ class _Mapper:
 
     def forward(self, src: Element, service: K8sObject, why: str, ev: Evidence) -> None:
         for target, port in self.targets(service):
-            workload = next(w for w in self.index.workloads if f"k8s:{w.address}" == target.id)
+            workload = self.by_id[target.id]
             self.flows.append(
                 Flow(
                     src.id,
@@ -513,7 +513,7 @@ class _Mapper:
             for target, port in self.targets(svc):
                 if wanted is not None and port.get("port") != wanted:
                     continue
-                workload = next(x for x in self.index.workloads if f"k8s:{x.address}" == target.id)
+                workload = self.by_id[target.id]
                 protocol = ref.scheme or port_protocol(port)
                 self.flows.append(
                     Flow(

@@ -120,6 +120,7 @@ class Index:
         self.services: dict[tuple[str | None, str], K8sObject] = {}
         self.config_maps: dict[tuple[str | None, str], dict[str, str]] = {}
         self.workloads: list[K8sObject] = []
+        self._by_namespace: dict[str | None, list[tuple[K8sObject, dict[str, str]]]] = {}
         for o in objs:
             if o.kind == "Service":
                 self.services[(o.namespace, o.name)] = o
@@ -128,17 +129,18 @@ class Index:
                 self.config_maps[(o.namespace, o.name)] = {str(k): str(v) for k, v in data.items()}
             elif o.kind in WORKLOADS:
                 self.workloads.append(o)
+                self._by_namespace.setdefault(o.namespace, []).append((o, pod_labels(o)))
 
     def selected(self, service: K8sObject) -> list[K8sObject]:
         """The workloads a Service's selector matches (in its namespace)."""
         selector = clean((service.body.get("spec") or {}).get("selector") or {})
         if not selector:
             return []
+        wanted = [(str(k), str(v)) for k, v in selector.items()]
         return [
             w
-            for w in self.workloads
-            if w.namespace == service.namespace
-            and all(pod_labels(w).get(str(k)) == str(v) for k, v in selector.items())
+            for w, labels in self._by_namespace.get(service.namespace, [])
+            if all(labels.get(k) == v for k, v in wanted)
         ]
 
     def service_for(self, host: str, namespace: str | None) -> K8sObject | None:
