@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,13 +10,10 @@ from collectors.kubernetes.workloads import (
     containers,
     pod_labels,
     pod_spec,
+    secret_name,
     service_ports,
     target_port,
 )
-
-# Env var names whose literal value is a credential (a valueFrom secretKeyRef is fine).
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
-_NOT_SECRET = re.compile(r"(_FILE|_PATH|_TTL|_TIMEOUT|_EXPIRY|_LENGTH|_ENABLED)$", re.I)
 
 
 def _all(values: Iterable[bool | None]) -> bool | None:
@@ -67,11 +63,6 @@ def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
         # Default: the token is mounted unless the pod or its ServiceAccount says no.
         "automount_token": automount if isinstance(automount, bool) else None,
     }
-
-
-def secret_name(name: str) -> bool:
-    """Does a variable or key name say it holds a credential?"""
-    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
 
 
 def plaintext_secrets(

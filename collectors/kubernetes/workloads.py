@@ -15,10 +15,13 @@ from collectors.kubernetes.manifests import LINE, K8sObject, clean
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 _URL = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d+))?"
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/?#\s]*@)?(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d+))?"
 )
 _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z][A-Za-z0-9.-]*):(?P<port>\d+)$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+# Names of variables and keys whose literal value is a credential.
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+_NOT_SECRET = re.compile(r"(_FILE|_PATH|_TTL|_TIMEOUT|_EXPIRY|_LENGTH|_ENABLED)$", re.I)
 # Env var names whose bare value is a host (REDIS_HOST=redis).
 _HOST_NAMES = ("_HOST", "_HOSTNAME", "_ADDR", "_ADDRESS", "_SERVER", "_ENDPOINT", "_SERVICE")
 
@@ -77,10 +80,18 @@ class Reference:
     via: str = "env"  # "env" or "args": where the name was found
 
 
+def secret_name(name: str) -> bool:
+    """Does a variable or key name say it holds a credential?"""
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
+
+
 def host_references(
     name: str, value: str, line: int, file: str, via: str = "env"
 ) -> Iterator[Reference]:
-    """Hosts an env value names: URLs, host:port, or a bare host in a *_HOST-like var."""
+    """Hosts an env value names: URLs, host:port, or a bare host in a *_HOST-like var.
+    A credential-named variable is never read: its text would reach the report."""
+    if secret_name(name):
+        return
     found = False
     for m in _URL.finditer(value):
         found = True

@@ -552,3 +552,23 @@ def test_istio_gateway_servers_and_virtual_services(tmp_path: Path) -> None:
     assert [(f.rule, f.evidence[0].line) for f in plain.findings if "Gateway" in f.resource] == [
         ("TM-TLS-001", 41)
     ]
+
+
+def test_credentials_in_urls_and_secret_vars_never_become_hosts(tmp_path: Path) -> None:
+    env = "\n".join(
+        f"            - name: {name}\n              value: {value}"
+        for name, value in (
+            ("AMQP_URL", "amqp://u:P@ss.w0rd@rabbit.example.com:5672/"),
+            ("API_TOKEN", "tok.en:1234"),
+        )
+    )
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: billing\n"
+        "spec:\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n"
+        "      containers:\n        - name: app\n          image: app:1\n          env:\n"
+        f"{env}\n"
+    )
+    result = _scan(tmp_path, text)
+    assert {f.target for f in result.graph.flows} == {"ext:rabbit.example.com"}
+    report = json_report.render(result)
+    assert "w0rd" not in report and "tok.en" not in report
