@@ -126,7 +126,6 @@ class Mesh:
         self.linkerd_ns: set[str] = set()
         self.peer_auth: list[K8sObject] = []
         self.plaintext_hosts: list[tuple[K8sObject, str, set[int] | None]] = []
-        self.seen = False
         for o in objs:
             labels = clean((o.body.get("metadata") or {}).get("labels") or {})
             notes = clean((o.body.get("metadata") or {}).get("annotations") or {})
@@ -136,30 +135,34 @@ class Mesh:
                 self.injected_ns[o.name] = istio or linkerd
                 if linkerd and not istio:
                     self.linkerd_ns.add(o.name)
-                self.seen = self.seen or istio or linkerd
             elif o.kind == "PeerAuthentication":
                 self.peer_auth.append(o)
-                self.seen = True
             elif o.kind == "DestinationRule":
                 self.plaintext_hosts += _tls_disabled(o)
 
     @staticmethod
     def _notes(w: K8sObject) -> dict[str, str]:
-        template = w.body.get("spec", {}).get("template", {}) if w.kind != "Pod" else w.body
-        raw = clean((template.get("metadata") or {}).get("annotations") or {})
-        return {str(k): str(v) for k, v in raw.items()}
+        """The pod template's annotations, with its labels on top (Istio reads the
+        `sidecar.istio.io/inject` label first)."""
+        spec = w.body.get("spec") if w.kind != "Pod" else None
+        spec = spec if isinstance(spec, dict) else {}
+        if w.kind == "CronJob":
+            spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+        template = spec.get("template") or {} if w.kind != "Pod" else w.body
+        meta = template.get("metadata") or {} if isinstance(template, dict) else {}
+        raw = {**clean(meta.get("annotations") or {}), **clean(meta.get("labels") or {})}
+        return {str(k): str(v).lower() for k, v in raw.items()}
 
     def meshed(self, w: K8sObject) -> bool | None:
-        inject = self._notes(w).get("sidecar.istio.io/inject") or self._notes(w).get(
-            "linkerd.io/inject"
-        )
+        """Does the pod get a sidecar? Pod label or annotation, else its namespace's
+        injection label; unknown when the files do not hold its Namespace."""
+        notes = self._notes(w)
+        inject = notes.get("sidecar.istio.io/inject") or notes.get("linkerd.io/inject")
         if inject in ("false", "disabled"):
             return False
         if inject in ("true", "enabled"):
             return True
-        if w.namespace in self.injected_ns:
-            return self.injected_ns[w.namespace]
-        return None if not self.seen else False
+        return self.injected_ns.get(w.namespace) if w.namespace else None
 
     def linkerd(self, w: K8sObject) -> bool:
         """Meshed by Linkerd (which encrypts meshed-to-meshed TCP on its own)."""
@@ -171,26 +174,27 @@ class Mesh:
         )
 
     def mode(self, w: K8sObject, port: int | None) -> str | None:
-        """The effective PeerAuthentication mode for a workload (and port): the most
-        specific policy wins (port, workload selector, namespace, mesh root)."""
+        """The effective PeerAuthentication mode for a workload (and port): a workload
+        policy (port-level first) beats the namespace's, which beats the mesh root's
+        (`istio-system`, without selector). UNSET inherits from the next level."""
         best: tuple[int, str] | None = None
         labels = pod_labels(w)
         for pa in self.peer_auth:
             spec = clean(pa.body.get("spec") or {})
             selector = (spec.get("selector") or {}).get("matchLabels") or {}
-            if pa.namespace not in (w.namespace, "istio-system"):
+            if pa.namespace != w.namespace and (pa.namespace != "istio-system" or selector):
+                continue  # root policies with a selector apply only in istio-system
+            if selector and any(labels.get(str(k)) != str(v) for k, v in selector.items()):
                 continue
-            if selector and any(labels.get(k) != v for k, v in selector.items()):
-                continue
-            mode = str((spec.get("mtls") or {}).get("mode", "")) or None
-            ports = spec.get("portLevelMtls") or {}
-            if port is not None and str(port) in ports:
-                mode = str(ports[str(port)].get("mode", mode))
-            rank = (3 if port is not None and str(port) in ports else 0) + (
-                2 if selector else (1 if pa.namespace == w.namespace else 0)
-            )
-            if mode and (best is None or rank > best[0]):
-                best = (rank, mode.upper())
+            candidates = [(2 if selector else (1 if pa.namespace == w.namespace else 0), spec)]
+            ports = {str(k): v for k, v in (spec.get("portLevelMtls") or {}).items()}
+            if selector and port is not None and isinstance(ports.get(str(port)), dict):
+                candidates.append((3, ports[str(port)]))  # only honoured with a selector
+            for rank, holder in candidates:
+                mtls = holder.get("mtls") if holder is spec else holder
+                mode = str((mtls or {}).get("mode", "")).upper()
+                if mode and mode != "UNSET" and (best is None or rank > best[0]):
+                    best = (rank, mode)
         return best[1] if best else None
 
     def mtls(

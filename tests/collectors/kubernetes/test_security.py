@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from collectors.kubernetes.manifests import objects
+from collectors.kubernetes.security import Mesh
 from scanner.pipeline import ScanOptions, ScanResult, scan
 
 NS = """apiVersion: v1
@@ -197,3 +199,87 @@ def test_mesh_decides_mtls_on_service_to_service_flows(
     )
     (flow,) = [f for f in result.graph.flows if f.source == "k8s:Deployment/shop/web"]
     assert (flow.target, flow.mtls) == ("k8s:Deployment/shop/api", expected)
+
+
+def _mode(*policies: str, port: int | None = 8080) -> str | None:
+    text = "\n---\n".join((app("api"), *policies))
+    objs = list(objects(text, "x.yaml"))
+    (api,) = [o for o in objs if o.kind == "Deployment"]
+    return Mesh(objs).mode(api, port)
+
+
+def _pa(name: str, ns: str, body: str) -> str:
+    return (
+        f"apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+        f"metadata:\n  name: {name}\n  namespace: {ns}\nspec:\n{body}"
+    )
+
+
+SELECT_API = "  selector:\n    matchLabels:\n      app: api\n"
+
+
+@pytest.mark.parametrize(
+    ("policies", "expected"),
+    [
+        # a port-level setting (integer key in YAML) on a workload policy wins
+        (
+            (
+                _pa(
+                    "api",
+                    "shop",
+                    SELECT_API
+                    + "  mtls: {mode: STRICT}\n  portLevelMtls:\n    8080: {mode: DISABLE}\n",
+                ),
+            ),
+            "DISABLE",
+        ),
+        # port-level settings without a selector are ignored by Istio
+        (
+            (
+                _pa(
+                    "ns",
+                    "shop",
+                    "  mtls: {mode: STRICT}\n  portLevelMtls:\n    8080: {mode: DISABLE}\n",
+                ),
+            ),
+            "STRICT",
+        ),
+        # UNSET inherits from the namespace
+        (
+            (
+                _pa("ns", "shop", "  mtls: {mode: STRICT}\n"),
+                _pa("api", "shop", SELECT_API + "  mtls: {mode: UNSET}\n"),
+            ),
+            "STRICT",
+        ),
+        # a root-namespace policy with a selector applies only inside istio-system
+        (
+            (
+                _pa("ns", "shop", "  mtls: {mode: STRICT}\n"),
+                _pa("root", "istio-system", SELECT_API + "  mtls: {mode: PERMISSIVE}\n"),
+            ),
+            "STRICT",
+        ),
+        ((_pa("root", "istio-system", "  mtls: {mode: STRICT}\n"),), "STRICT"),
+    ],
+)
+def test_peer_authentication_precedence(policies: tuple[str, ...], expected: str) -> None:
+    assert _mode(*policies) == expected
+
+
+def test_injection_label_and_unknown_namespaces() -> None:
+    labelled = app("api").replace(
+        "        app: api\n", "        app: api\n        sidecar.istio.io/inject: 'false'\n", 1
+    )
+    objs = list(objects("\n---\n".join((NS % MESHED, labelled)), "x.yaml"))
+    (api,) = [o for o in objs if o.kind == "Deployment"]
+    assert Mesh(objs).meshed(api) is False
+    # a mesh exists, but the workload's namespace is not in the files: unknown
+    other = list(
+        objects(
+            "\n---\n".join((app("api"), _pa("root", "istio-system", "  mtls: {mode: STRICT}\n"))),
+            "x.yaml",
+        )
+    )
+    (api,) = [o for o in other if o.kind == "Deployment"]
+    assert Mesh(other).meshed(api) is None
