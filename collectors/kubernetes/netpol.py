@@ -59,6 +59,15 @@ def selects(selector: Any, labels: Mapping[str, str] | None) -> bool | None:
     return all(checks)
 
 
+def policy_types(spec: Mapping[str, Any]) -> list[str]:
+    """A NetworkPolicy's types: as stated, else Ingress, plus Egress when it has egress
+    rules (an empty `egress: []` does not add it)."""
+    stated = spec.get("policyTypes")
+    if isinstance(stated, list) and stated:
+        return [str(t) for t in stated]
+    return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+
+
 class Policies:
     """The NetworkPolicies of a set of manifests, ready to judge pod-to-pod flows."""
 
@@ -66,7 +75,7 @@ class Policies:
         self.policies: list[tuple[K8sObject, dict[str, Any]]] = []
         self.namespace_labels: dict[str, dict[str, str]] = {}
         for o in objs:
-            if o.kind == "NetworkPolicy" and o.namespace:
+            if o.kind == "NetworkPolicy":
                 self.policies.append((o, clean(o.body.get("spec") or {})))
             elif o.kind == "Namespace":
                 raw = clean((o.body.get("metadata") or {}).get("labels") or {})
@@ -84,19 +93,23 @@ class Policies:
             return selects(selector, {_NAME_LABEL: namespace})
         return None
 
-    def _selecting(self, pod: K8sObject, direction: str) -> list[dict[str, Any]]:
-        out = []
+    def _selecting(self, pod: K8sObject, direction: str) -> tuple[list[dict[str, Any]], bool]:
+        """The policies that isolate a pod in a direction, and whether a policy whose
+        namespace (or the pod's) is not stated might also select it."""
+        out, undecided = [], False
         for policy, spec in self.policies:
-            types = spec.get("policyTypes") or (
-                ["Ingress", "Egress"] if "egress" in spec else ["Ingress"]
-            )
-            if (
-                policy.namespace == pod.namespace
-                and direction in types
-                and selects(spec.get("podSelector"), pod_labels(pod))
+            if direction not in policy_types(spec):
+                continue
+            if policy.namespace is None or pod.namespace is None:
+                # a namespace left to kustomize/Helm: it may or may not be the pod's
+                if selects(spec.get("podSelector"), pod_labels(pod)) is not False:
+                    undecided = True
+                continue
+            if policy.namespace == pod.namespace and selects(
+                spec.get("podSelector"), pod_labels(pod)
             ):
                 out.append(spec)
-        return out
+        return out, undecided
 
     def _peer(self, peer: Any, policy_ns: str, other: K8sObject | None) -> bool | None:
         """Does one `from`/`to` entry match the pod at the other end (None: not a pod)?"""
@@ -106,8 +119,10 @@ class Policies:
             return None  # pod and client addresses are not in the manifests
         if other is None:
             return None  # an ingress controller or load balancer we cannot see
-        if "namespaceSelector" in peer:
-            ns_match = self._ns_selects(peer["namespaceSelector"], str(other.namespace))
+        if other.namespace is None:
+            ns_match: bool | None = None  # the caller's namespace is not stated
+        elif "namespaceSelector" in peer:
+            ns_match = self._ns_selects(peer["namespaceSelector"], other.namespace)
         else:
             ns_match = other.namespace == policy_ns
         pod_match = selects(peer.get("podSelector"), pod_labels(other))
@@ -138,9 +153,9 @@ class Policies:
     def _direction(
         self, pod: K8sObject, other: K8sObject | None, port: int | None, target: K8sObject, way: str
     ) -> bool | None:
-        specs = self._selecting(pod, way.capitalize())
+        specs, undecided = self._selecting(pod, way.capitalize())
         if not specs:
-            return True  # not isolated in this direction
+            return None if undecided else True  # not isolated in this direction
         key, peers_key = (way, "from") if way == "ingress" else (way, "to")
         verdicts: list[bool | None] = []
         for spec in specs:
@@ -154,7 +169,8 @@ class Policies:
                     else _or(self._peer(p, str(pod.namespace), other) for p in peers)
                 )
                 verdicts.append(_and((peer_ok, self._port(rule.get("ports"), port, target))))
-        return _or(verdicts)
+        verdict = _or(verdicts)
+        return None if verdict is False and undecided else verdict  # it might allow it
 
     def allows(self, source: K8sObject | None, target: K8sObject, port: int | None) -> bool | None:
         """Does policy admit traffic from `source` (None: from outside the pods we know)

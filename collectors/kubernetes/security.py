@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
+from collectors.kubernetes.netpol import policy_types
 from collectors.kubernetes.workloads import (
     containers,
     pod_labels,
@@ -110,7 +111,7 @@ def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:
         if o.kind != "NetworkPolicy" or not o.namespace:
             continue
         spec = clean(o.body.get("spec") or {})
-        types = spec.get("policyTypes") or (["Ingress"] if "ingress" not in spec else [])
+        types = policy_types(spec)
         if not spec.get("podSelector") and "Ingress" in types and not spec.get("ingress"):
             out[o.namespace] = True
         else:

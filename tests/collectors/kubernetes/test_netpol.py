@@ -169,3 +169,36 @@ def test_selector_operators() -> None:
     assert not selects({"matchExpressions": [{"key": "env", "operator": "Exists"}]}, labels)
     assert selects({}, labels) is True
     assert selects({"matchLabels": {"app": "api"}}, None) is None
+
+
+def test_policy_types_default_and_empty_egress() -> None:
+    pods = _objs()
+    # egress: [] does not isolate egress; ingress: [{}] admits everything
+    open_policy = DENY_ALL.replace(
+        "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}",
+        "spec: {podSelector: {}, ingress: [{}], egress: []}",
+    )
+    assert _policies(open_policy).allows(pods["web"], pods["api"], 8080) is True
+    # ingress: [] without policyTypes is a default-deny for ingress
+    deny = DENY_ALL.replace(
+        "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}",
+        "spec: {podSelector: {}, ingress: []}",
+    )
+    assert _policies(deny).allows(pods["web"], pods["api"], 8080) is False
+
+
+def test_unstated_namespaces_are_unknown() -> None:
+    pods = _objs()
+    helm_policy = DENY_ALL.replace(
+        "metadata: {name: deny, namespace: shop}", "metadata: {name: deny}"
+    )
+    assert _policies(helm_policy).allows(pods["web"], pods["api"], 8080) is None
+    loose = list(
+        objects(
+            PODS.replace("metadata: {name: web, namespace: shop}", "metadata: {name: web}"),
+            "a.yaml",
+        )
+    )
+    web = next(o for o in loose if o.name == "web")
+    policy = Policies([*loose, *objects(API_INGRESS, "p.yaml")])
+    assert policy.allows(web, pods["api"], 8080) is None  # which namespace is web in?
