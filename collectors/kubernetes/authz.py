@@ -11,7 +11,7 @@ evaluated (a flow they could admit is unknown, never denied).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,10 @@ def _principal(w: K8sObject) -> str:
 
 
 class AuthorizationPolicies:
-    def __init__(self, objs: Iterable[K8sObject]) -> None:
+    def __init__(
+        self, objs: Iterable[K8sObject], meshed: Callable[[K8sObject], bool | None]
+    ) -> None:
+        self.meshed = meshed  # peer identities exist only for callers with a sidecar
         self.policies = [
             (o, clean(o.body.get("spec") or {}))
             for o in objs
@@ -53,6 +56,8 @@ class AuthorizationPolicies:
         ]
 
     def _applies(self, policy: K8sObject, spec: Mapping[str, Any], dst: K8sObject) -> bool:
+        if spec.get("targetRef") or spec.get("targetRefs"):
+            return False  # bound to a gateway or waypoint, not to the workload's sidecar
         if policy.namespace not in (dst.namespace, ROOT_NAMESPACE):
             return False
         selector = (spec.get("selector") or {}).get("matchLabels") or {}
@@ -60,16 +65,26 @@ class AuthorizationPolicies:
         return all(labels.get(str(k)) == str(v) for k, v in selector.items())
 
     def _source(self, source: Mapping[str, Any], src: K8sObject | None) -> bool | None:
-        """Does one `from.source` match the caller? (None: cannot tell.)"""
-        if source.get("ipBlocks") or source.get("remoteIpBlocks"):
+        """Does one `from.source` match the caller's connection? (None: cannot tell.)
+        Request principals are matched per request (a JWT), so they do not decide it."""
+        if any(
+            source.get(k)
+            for k in ("ipBlocks", "remoteIpBlocks", "notIpBlocks", "notRemoteIpBlocks")
+        ):
             return None  # pod and client addresses are not in the manifests
         peer_keys = ("principals", "notPrincipals", "namespaces", "notNamespaces")
         if not any(k in source for k in peer_keys):
-            return True  # any caller (a requestPrincipals source needs a JWT: authn)
-        if src is None:
-            return None  # an ingress gateway or controller we cannot see
+            return True
+        if src is None or src.namespace is None:
+            return None  # a caller we cannot see, or whose namespace is not stated
+        meshed = self.meshed(src)
+        if meshed is not True:
+            # without a sidecar the caller has no peer identity: positive lists cannot
+            # match it; negative ones are not decided here
+            positive = "principals" in source or "namespaces" in source
+            return False if meshed is False and positive else None
         checks: list[bool] = []
-        principal, namespace = _principal(src), str(src.namespace)
+        principal, namespace = _principal(src), src.namespace
         if "principals" in source:
             checks.append(any(_glob(str(p), principal) for p in source["principals"]))
         if "notPrincipals" in source:
@@ -88,14 +103,19 @@ class AuthorizationPolicies:
             return True, True
         verdicts: list[bool | None] = []
         whole = False
+        narrowing = ("methods", "notMethods", "paths", "notPaths", "hosts", "notHosts")
         for op in ops:
             ports = [str(p) for p in op.get("ports") or []]
+            excluded = [str(p) for p in op.get("notPorts") or []]
             hit: bool | None = True
-            if ports:
-                hit = None if port is None else str(port) in ports
+            if ports or excluded:
+                hit = (
+                    None
+                    if port is None
+                    else (not ports or str(port) in ports) and str(port) not in excluded
+                )
             verdicts.append(hit)
-            narrowed = any(op.get(k) for k in ("methods", "paths", "hosts", "notPaths"))
-            whole = whole or (hit is True and not narrowed)
+            whole = whole or (hit is True and not any(op.get(k) for k in narrowing))
         if True in verdicts:
             return True, whole
         return (None if None in verdicts else False), False
@@ -105,6 +125,7 @@ class AuthorizationPolicies:
         authn: set[str] = set()
         named = False
         any_allow = False
+        maybe_denied = False
         for policy, spec in self.policies:
             action = str(spec.get("action", "ALLOW")).upper()
             if action not in ("ALLOW", "DENY") or not self._applies(policy, spec, dst):
@@ -115,9 +136,15 @@ class AuthorizationPolicies:
                 who = _or(self._source(s, src) for s in sources) if sources else True
                 covers, whole = self._ports(rule, port)
                 conditional = bool(rule.get("when"))
+                per_request = any(
+                    k in s for s in sources for k in ("requestPrincipals", "notRequestPrincipals")
+                )
                 if action == "DENY":
-                    if who is True and covers is True and whole and not conditional:
+                    if who is False or covers is False:
+                        continue
+                    if who and covers and whole and not conditional and not per_request:
                         return Verdict(False, None, None)
+                    maybe_denied = maybe_denied or (who is None or covers is None)
                     continue
                 if who is False or covers is False:
                     allows.append(False)
@@ -133,6 +160,8 @@ class AuthorizationPolicies:
         allowed = _or(allows)
         if allowed is False:
             return Verdict(False, None, None)
+        if maybe_denied:
+            allowed = None  # a DENY rule might match this caller
         return Verdict(allowed, True if named else None, "+".join(sorted(authn)) or None)
 
 

@@ -150,7 +150,7 @@ class _Mapper:
         self.mesh = Mesh(objs)
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
-        self.authz = AuthorizationPolicies(objs)
+        self.authz = AuthorizationPolicies(objs, self.mesh.meshed)
         self.config_maps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
         self.internal_hosts: set[str] = set()
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services

@@ -62,17 +62,32 @@ DENY_OPS_ADMIN = """  action: DENY
   rules:
     - from: [{source: {namespaces: [ops]}}]
       to: [{operation: {paths: ["/admin*"]}}]"""
+JWT_REQUIRED = """  action: DENY
+  rules:
+    - from: [{source: {notRequestPrincipals: ["*"]}}]"""
+DENY_NOT_8080 = """  action: DENY
+  rules:
+    - to: [{operation: {notPorts: ["8080"]}}]"""
+DENY_IP = """  action: DENY
+  rules:
+    - from: [{source: {ipBlocks: [10.1.0.0/16]}}]"""
+ALLOW_ALL = """---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: all, namespace: shop}
+spec:
+  rules: [{}]"""
 ALLOW_NOTHING = "  selector: {matchLabels: {app: api}}\n  action: ALLOW"
 WHEN = """  rules:
     - from: [{source: {namespaces: [shop, ops]}}]
       when: [{key: "request.headers[x-tenant]", values: [acme]}]"""
 
 
-def _verdict(ns: str, body: str, caller: str) -> Verdict:
+def _verdict(ns: str, body: str, caller: str, meshed: bool | None = True) -> Verdict:
     found = list(objects(PODS + "\n---\n" + POLICY % (ns, body), "all.yaml"))
     pods: dict[str, K8sObject] = {o.name: o for o in found if o.kind == "Deployment"}
     src = pods[caller] if caller != "-" else None
-    return AuthorizationPolicies(found).verdict(src, pods["api"], 8080)
+    return AuthorizationPolicies(found, lambda _: meshed).verdict(src, pods["api"], 8080)
 
 
 @pytest.mark.parametrize(
@@ -88,10 +103,19 @@ def _verdict(ns: str, body: str, caller: str) -> Verdict:
         ("shop", ALLOW_NOTHING, "web", Verdict(False, None, None)),  # ALLOW with no rules
         ("shop", WHEN, "job", Verdict(None, True, "mtls")),  # conditions: unknown
         ("payments", WEB_ONLY, "job", Verdict(None, None, None)),  # another namespace
+        # "require a JWT": denies requests without one, not the caller
+        ("shop", JWT_REQUIRED, "job", Verdict(None, None, None)),
+        ("shop", DENY_NOT_8080, "job", Verdict(None, None, None)),  # 8080 is excluded
+        ("shop", DENY_IP + "\n" + ALLOW_ALL, "web", Verdict(None, None, None)),  # maybe denied
     ],
 )
 def test_authorization_policy_verdicts(ns: str, body: str, caller: str, expected: Verdict) -> None:
     assert _verdict(ns, body, caller) == expected
+
+
+def test_peer_identities_need_a_sidecar() -> None:
+    assert _verdict("shop", WEB_ONLY, "web", meshed=False) == Verdict(False, None, None)
+    assert _verdict("shop", WEB_ONLY, "web", meshed=None) == Verdict(None, True, "mtls")
 
 
 def test_denied_callers_are_blocked_and_admitted_ones_carry_authz(tmp_path: Path) -> None:
@@ -100,7 +124,12 @@ def test_denied_callers_are_blocked_and_admitted_ones_carry_authz(tmp_path: Path
         "spec: {serviceAccountName: web, containers: [{name: web, image: web:1}]}",
         "spec:\n      serviceAccountName: web\n" + web,
     )
-    (tmp_path / "all.yaml").write_text(docs + "\n---\n" + POLICY % ("shop", WEB_ONLY))
+    meshed = "".join(
+        f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
+        "  labels: {istio-injection: enabled}\n"
+        for ns in ("shop", "ops")
+    )
+    (tmp_path / "all.yaml").write_text(docs + "\n" + meshed + "---\n" + POLICY % ("shop", WEB_ONLY))
     result = scan(tmp_path, options=ScanOptions(use_cache=False))
     flows = {
         (f.source, f.network_allowed, f.authz, f.authn)
