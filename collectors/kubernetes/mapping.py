@@ -61,6 +61,35 @@ _TLS_SCHEMES = {
 }
 
 
+# Top-level domains common enough that `name.tld` is a public host, not `svc.namespace`.
+_PUBLIC_TLDS = frozenset(
+    [
+        "com",
+        "net",
+        "org",
+        "io",
+        "dev",
+        "app",
+        "co",
+        "ai",
+        "cloud",
+        "biz",
+        "info",
+        "me",
+        "us",
+        "uk",
+        "de",
+        "fr",
+        "eu",
+        "nl",
+        "se",
+        "ch",
+        "jp",
+        "in",
+        "au",
+        "ca",
+    ]
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -153,6 +182,7 @@ class _Mapper:
         self.authz = AuthorizationPolicies(objs, self.mesh.meshed)
         self.config_maps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
         self.internal_hosts: set[str] = set()
+        self.namespaces = {o.namespace for o in objs if o.namespace}
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
         for svc in self.index.services.values():
             for w in self.index.selected(svc):
@@ -216,8 +246,19 @@ class _Mapper:
                 out.append((self.elements[f"k8s:{w.address}"], port))
         return out
 
-    def forward(self, src: Element, service: K8sObject, why: str, ev: Evidence) -> None:
+    def forward(
+        self,
+        src: Element,
+        service: K8sObject,
+        why: str,
+        ev: Evidence,
+        wanted: object = None,
+    ) -> None:
+        """Flows from src to the workloads behind a Service: on the Service port the
+        route names (by number or name), or on every port when it names none."""
         for target, port in self.targets(service):
+            if wanted is not None and wanted not in (port.get("port"), port.get("name")):
+                continue
             workload = self.by_id[target.id]
             self.flows.append(
                 Flow(
@@ -337,11 +378,13 @@ class _Mapper:
                     svc = self.index.services.get((ing.namespace, str(backend.get("name"))))
                     if svc is not None:
                         line = int(path.get(LINE, ing.line))
+                        port = backend.get("port") or {}
                         self.forward(
                             el,
                             svc,
                             f"Ingress {ing.address} routes to it",
                             _ev(ing, line, "backend"),
+                            port.get("number") or port.get("name"),
                         )
 
     def entry_point(
@@ -441,6 +484,7 @@ class _Mapper:
                                 svc,
                                 f"{route.kind} {route.address} routes to it",
                                 _ev(route, line, "backendRef"),
+                                backend.get("port"),
                             )
 
     def istio_gateways(self) -> None:
@@ -465,7 +509,7 @@ class _Mapper:
             for vs in services:
                 spec = vs.body.get("spec") or {}
                 bound = {
-                    g if "/" in str(g) else f"{vs.namespace}/{g}"
+                    str(g) if "/" in str(g) or "." in str(g) else f"{vs.namespace}/{g}"
                     for g in spec.get("gateways") or []
                 }
                 if not bound & names:
@@ -482,6 +526,9 @@ class _Mapper:
                                     svc,
                                     f"VirtualService {vs.address} routes to it",
                                     _ev(vs, line, "destination"),
+                                    ((dest.get("destination") or {}).get("port") or {}).get(
+                                        "number"
+                                    ),
                                 )
 
     def references(self) -> None:
@@ -591,10 +638,11 @@ class _Mapper:
         except ValueError:
             pass
         parts = host.split(".")
-        namespaces = {o.namespace for o in self.objs if o.namespace}
-        if len(parts) < 2 or parts[1] in namespaces:
+        if len(parts) < 2 or parts[1] in self.namespaces:
             return False
-        return not host.endswith((".local", ".internal", ".svc", ".localhost"))
+        if len(parts) == 2 and parts[1] not in _PUBLIC_TLDS:
+            return False  # `svc.ns` of a namespace the files do not show (or not known)
+        return not host.endswith((".local", ".internal", ".svc", ".localhost", ".cluster"))
 
     def external(self, host: str) -> Element:
         """The external element for a host (a wildcard ServiceEntry host covers it)."""

@@ -572,3 +572,48 @@ def test_credentials_in_urls_and_secret_vars_never_become_hosts(tmp_path: Path) 
     assert {f.target for f in result.graph.flows} == {"ext:rabbit.example.com"}
     report = json_report.render(result)
     assert "w0rd" not in report and "tok.en" not in report
+
+
+def test_routes_use_the_service_port_they_name(tmp_path: Path) -> None:
+    two_ports = (LB % ("", "")).replace(
+        "      targetPort: 8080\n",
+        "      targetPort: 8080\n    - name: metrics\n      port: 9090\n      targetPort: 9090\n",
+    )
+    ingress = """---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  namespace: web
+spec:
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: api
+                port:
+                  name: http
+"""
+    result = _scan(tmp_path, two_ports + ingress)
+    assert {
+        (f.port, f.evidence[0].address)
+        for f in result.graph.flows
+        if f.source == "k8s:Ingress/web/api" and f.target.startswith("k8s:")
+    } == {(8080, "Ingress/web/api")}
+
+
+def test_two_label_hosts_are_external_only_with_a_public_tld(tmp_path: Path) -> None:
+    env = "\n".join(
+        f"            - name: {name}\n              value: {value}"
+        for name, value in (("A_HOST", "redis.cache"), ("B_URL", "https://example.com/hook"))
+    )
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: billing\n"
+        "spec:\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n"
+        "      containers:\n        - name: app\n          image: app:1\n          env:\n"
+        f"{env}\n"
+    )
+    assert {f.target for f in _scan(tmp_path, text).graph.flows} == {"ext:example.com"}
