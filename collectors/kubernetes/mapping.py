@@ -218,12 +218,12 @@ class _Mapper:
                     if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
                 }
             )
-            secrets = plaintext_secrets(w, self.config_maps)
+            secrets, incomplete = plaintext_secrets(w, self.config_maps)
             el = self.element(
                 w,
                 store or "container",
                 props=facts(
-                    plaintext_secret_env=bool(secrets),
+                    plaintext_secret_env=True if secrets else (None if incomplete else False),
                     image=",".join(images) or None,
                     port=ports[0] if len(ports) == 1 else None,
                     namespace_stated=w.namespace is not None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
@@ -68,39 +69,41 @@ def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
 
 def plaintext_secrets(
     obj: K8sObject, config_maps: Mapping[tuple[str | None, str], K8sObject]
-) -> list[tuple[str, int, str]]:
+) -> tuple[list[tuple[str, int, str]], bool]:
     """Where a workload gets a credential in plain text: (file, line, address) of each
     literal env value in a credential-named variable, and of each ConfigMap it reads a
-    credential-named key from (configMapKeyRef or envFrom). Values are never kept."""
+    credential-named key from (configMapKeyRef or envFrom). Values are never kept. The
+    flag says a ConfigMap it reads is not in the files (so the answer is incomplete)."""
     found: list[tuple[str, int, str]] = []
+    missing = False
 
-    def from_map(name: str, keys: Iterable[str]) -> None:
-        cm = config_maps.get((obj.namespace, name))
-        if cm is None:
-            return
-        data = clean(cm.body.get("data") or {})
-        if any(secret_name(str(k)) and data.get(k) for k in keys if k in data):
-            line = int((cm.body.get("data") or {}).get(LINE, cm.line))
-            found.append((cm.file, line, cm.address))
+    def data_of(name: object) -> dict[str, Any] | None:
+        cm = config_maps.get((obj.namespace, str(name)))
+        return clean(cm.body.get("data") or {}) if cm is not None else None
 
     for c in containers(obj):
         for e in c.get("env") or []:
             if not isinstance(e, dict) or not secret_name(str(e.get("name", ""))):
                 continue
-            if isinstance(e.get("value"), str) and e["value"]:
-                found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
             ref = (e.get("valueFrom") or {}).get("configMapKeyRef") or {}
+            literal = isinstance(e.get("value"), str) and e["value"]
             if ref.get("name") and ref.get("key"):
-                cm = config_maps.get((obj.namespace, str(ref["name"])))
-                data = clean(cm.body.get("data") or {}) if cm else {}
-                if data.get(str(ref["key"])):
-                    found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
+                data = data_of(ref["name"])
+                missing = missing or data is None
+                literal = bool(data and data.get(str(ref["key"])))
+            if literal:
+                found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
         for source in c.get("envFrom") or []:
             name = ((source or {}).get("configMapRef") or {}).get("name")
-            if name:
-                cm = config_maps.get((obj.namespace, str(name)))
-                from_map(str(name), clean(cm.body.get("data") or {}) if cm else ())
-    return list(dict.fromkeys(found))
+            if not name:
+                continue
+            data = data_of(name)
+            missing = missing or data is None
+            if data and any(secret_name(str(k)) and v for k, v in data.items()):
+                cm = config_maps[(obj.namespace, str(name))]
+                line = int((cm.body.get("data") or {}).get(LINE, cm.line))
+                found.append((cm.file, line, cm.address))
+    return list(dict.fromkeys(found)), missing
 
 
 def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:
@@ -126,7 +129,7 @@ class Mesh:
         self.injected_ns: dict[str, bool] = {}
         self.linkerd_ns: set[str] = set()
         self.peer_auth: list[K8sObject] = []
-        self.plaintext_hosts: list[tuple[K8sObject, str, set[int] | None]] = []
+        self.plaintext_hosts: list[_Plaintext] = []
         for o in objs:
             labels = clean((o.body.get("metadata") or {}).get("labels") or {})
             notes = clean((o.body.get("metadata") or {}).get("annotations") or {})
@@ -233,8 +236,8 @@ class Mesh:
         for svc in hosts:
             # DestinationRule ports are the Service's; the flow's port is the pod's.
             svc_ports = {p.get("port") for p in service_ports(svc) if target_port(p, dst) == port}
-            for dr, host, ports in self.plaintext_hosts:
-                if _names(host, dr.namespace, svc) and (ports is None or ports & svc_ports):
+            for rule in self.plaintext_hosts:
+                if _names(rule.host, rule.rule.namespace, svc) and rule.covers(svc_ports):
                     return True
         return False
 
@@ -249,26 +252,49 @@ def _ports(value: str | None) -> set[int | None]:
     return out
 
 
-def _tls_disabled(dr: K8sObject) -> list[tuple[K8sObject, str, set[int] | None]]:
-    """(rule, host, ports) where a DestinationRule turns client TLS off (None: all ports)."""
+@dataclass(frozen=True)
+class _Plaintext:
+    """Where a DestinationRule turns client TLS off: all ports but `kept` (ports whose
+    own setting says otherwise) when `ports` is None, else exactly `ports`."""
+
+    rule: K8sObject
+    host: str
+    ports: frozenset[int] | None
+    kept: frozenset[int] = frozenset()
+
+    def covers(self, service_ports: set[Any]) -> bool:
+        if self.ports is None:
+            return not service_ports or bool(service_ports - self.kept)
+        return bool(self.ports & service_ports)
+
+
+def _tls_disabled(dr: K8sObject) -> list[_Plaintext]:
+    """The places a DestinationRule sends plaintext; a port-level setting overrides the
+    rule's own TLS mode for its port."""
     spec = clean(dr.body.get("spec") or {})
     host = str(spec.get("host", ""))
     policy = spec.get("trafficPolicy") or {}
-    out: list[tuple[K8sObject, str, set[int] | None]] = []
-    if str((policy.get("tls") or {}).get("mode", "")).upper() == "DISABLE":
-        out.append((dr, host, None))
+    modes: dict[int, str] = {}
     for setting in policy.get("portLevelSettings") or []:
         number = (setting.get("port") or {}).get("number")
-        if str((setting.get("tls") or {}).get("mode", "")).upper() == "DISABLE":
-            out.append((dr, host, {int(number)} if isinstance(number, int) else None))
+        mode = str((setting.get("tls") or {}).get("mode", "")).upper()
+        if isinstance(number, int) and mode:
+            modes[number] = mode
+    out = []
+    if str((policy.get("tls") or {}).get("mode", "")).upper() == "DISABLE":
+        kept = frozenset(n for n, mode in modes.items() if mode != "DISABLE")
+        out.append(_Plaintext(dr, host, None, kept))
+    disabled = frozenset(n for n, mode in modes.items() if mode == "DISABLE")
+    if disabled:
+        out.append(_Plaintext(dr, host, disabled))
     return out
 
 
 def _names(host: str, namespace: str | None, svc: K8sObject) -> bool:
     """Does a DestinationRule host (short names resolve in the rule's namespace) name a
-    Service? `*` wildcards match any Service."""
-    if host in ("*", f"*.{svc.namespace}.svc.cluster.local"):
-        return True
+    Service? A `*.suffix` wildcard matches by the Service's cluster DNS name."""
+    if host.startswith("*"):
+        return f"{svc.name}.{svc.namespace}.svc.cluster.local".endswith(host[1:])
     parts = host.split(".")
     if len(parts) == 1:
         return (namespace, parts[0]) == (svc.namespace, svc.name)

@@ -177,6 +177,28 @@ spec:
             "",
             True,
         ),
+        # the Service port's own setting overrides the rule's DISABLE
+        (
+            MESHED,
+            PA % ("", "STRICT")
+            + DR
+            % (
+                "    tls:\n      mode: DISABLE\n    portLevelSettings:\n      - port:\n"
+                "          number: 80\n        tls:\n          mode: ISTIO_MUTUAL"
+            ),
+            "",
+            True,
+        ),
+        # a wildcard host covers the Service by its cluster DNS name
+        (
+            MESHED,
+            PA % ("", "STRICT")
+            + (DR % "    tls:\n      mode: DISABLE").replace(
+                "host: api.shop.svc.cluster.local", 'host: "*.local"'
+            ),
+            "",
+            False,
+        ),
         # Linkerd encrypts meshed-to-meshed traffic unless the port skips the proxy.
         (LINKERD, "", "", True),
         (
