@@ -67,7 +67,7 @@ class DatastoreReachableFromInternet(Rule):
             hops = " -> ".join(graph.element(n).resource for n in path)
             message = f"{store.resource} ({store.type}) is reachable from the internet: {hops}"
             if unconfirmed:
-                message += f"; unconfirmed: the scanned sources do not show the {unconfirmed}"
+                message += f"; unconfirmed: the scanned sources do not show {unconfirmed}"
             yield Verdict(
                 element=store.id,
                 resource=store.resource,

@@ -77,13 +77,13 @@ def _doubts(index: _BucketIndex, bucket: str, grant: _Grant) -> tuple[bool, list
         if "BucketOwnerEnforced" in modes:
             return True, []  # ACLs are disabled: grants have no effect
         if not modes:
-            doubts.append("object ownership (ACLs are disabled on buckets created since 2023)")
+            doubts.append("the object ownership (ACLs are disabled on buckets created since 2023)")
         elif None in modes:
-            doubts.append("object ownership setting")
+            doubts.append("the object ownership setting")
     if not own:
-        doubts.append("bucket-level public access block (on by default since 2023)")
+        doubts.append("the bucket-level public access block (on by default since 2023)")
     if not account:
-        doubts.append("account-level public access block")
+        doubts.append("the account-level public access block")
     if _flags(own + account, flags) is None or _flags(index.floating, flags) is not False:
         doubts.append("a public access block whose value or bucket is not known")
     return False, doubts

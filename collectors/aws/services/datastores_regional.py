@@ -219,7 +219,7 @@ def _store(
             public = True
             grants.append(replace(pol.evidence, fact="public_policy"))
             if pol.conditional and pol.address != rec.address:
-                doubts.append(f"count/for_each of {pol.address}")
+                doubts.append(f"the count/for_each of {pol.address}")
     props = _props(rec)
     props.update(
         public=public,

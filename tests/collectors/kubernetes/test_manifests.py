@@ -136,6 +136,16 @@ def test_shop_findings() -> None:
     }
 
 
+def test_unconfirmed_exposure_says_what_is_not_known() -> None:
+    (redis,) = [f for f in scan(SHOP).findings if f.rule == "TM-PUB-001"]
+    assert redis.message == (
+        "Deployment/shop/redis (cache) is reachable from the internet: internet -> "
+        "Service/shop/redis-debug -> Deployment/shop/redis; unconfirmed: the scanned sources "
+        "do not show whether the cluster's nodes are reachable from the internet (declared: "
+        "NodePort Service Service/shop/redis-debug selects it)."
+    )
+
+
 def test_secrets_are_never_in_the_report() -> None:
     result = scan(SHOP)
     assert "change-me" not in json_report.render(result)

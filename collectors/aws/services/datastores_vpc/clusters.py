@@ -56,7 +56,9 @@ def map_db_clusters(ctx: Context) -> list[Flow]:
                 encryption_at_rest=c.storage_encrypted,
                 iam_database_authentication=c.iam_auth,
                 exposure_unconfirmed=(
-                    f"count/for_each of {public[0].address} (it may not exist)" if maybe else None
+                    f"the count/for_each of {public[0].address} (it may not exist)"
+                    if maybe
+                    else None
                 ),
             ),
             parts=tuple(_instance_part(i) for i in own),

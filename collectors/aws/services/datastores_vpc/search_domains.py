@@ -44,7 +44,7 @@ def map_search_domains(ctx: Context) -> list[Flow]:
                 node_to_node_encryption=d.node_to_node,
                 fine_grained_access_control=d.fine_grained,
                 exposure_unconfirmed=(
-                    f"count/for_each of {grant.address} (it may not exist)" if maybe else None
+                    f"the count/for_each of {grant.address} (it may not exist)" if maybe else None
                 ),
             ),
             evidence=(d.evidence,),
