@@ -22,6 +22,7 @@ from collectors.kubernetes.workloads import (
     Reference,
     containers,
     image_type,
+    pod_spec,
     port_protocol,
     service_ports,
     target_port,
@@ -181,6 +182,9 @@ class _Mapper:
         self.policies = Policies(objs)
         self.authz = AuthorizationPolicies(objs, self.mesh.meshed)
         self.config_maps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
+        self.service_accounts = {
+            (o.namespace, o.name): o for o in objs if o.kind == "ServiceAccount"
+        }
         self.internal_hosts: set[str] = set()
         self.namespaces = {o.namespace for o in objs if o.namespace}
         self.fronting: dict[str, list[K8sObject]] = {}  # workload address -> its Services
@@ -228,7 +232,7 @@ class _Mapper:
                     port=ports[0] if len(ports) == 1 else None,
                     namespace_stated=w.namespace is not None,
                     meshed=self.mesh.meshed(w),
-                    **workload_facts(w),
+                    **self.token_facts(w),
                     **self.rbac.grants(w),
                 ),
             )
@@ -237,6 +241,18 @@ class _Mapper:
                 for f, n, a in secrets
             )
             self.elements[el.id] = replace(el, evidence=el.evidence + where)
+
+    def token_facts(self, w: K8sObject) -> dict[str, bool | None]:
+        """workload_facts, with the token automount the ServiceAccount decides when the
+        pod does not say (mounted by default once the ServiceAccount is known)."""
+        out = workload_facts(w)
+        if out["automount_token"] is None:
+            name = pod_spec(w).get("serviceAccountName") or "default"
+            sa = self.service_accounts.get((w.namespace, str(name)))
+            if sa is not None:
+                stated = sa.body.get("automountServiceAccountToken")
+                out["automount_token"] = stated if isinstance(stated, bool) else True
+        return out
 
     def targets(self, service: K8sObject) -> list[tuple[Element, Mapping[str, Any]]]:
         """(workload element, service port) pairs a Service sends traffic to."""

@@ -305,3 +305,39 @@ def test_injection_label_and_unknown_namespaces() -> None:
     )
     (api,) = [o for o in other if o.kind == "Deployment"]
     assert Mesh(other).meshed(api) is None
+
+
+@pytest.mark.parametrize(
+    ("account", "pod", "expected"),
+    [
+        (', "automountServiceAccountToken": false', "", False),
+        ("", "", True),  # the ServiceAccount is known and does not opt out
+        (', "automountServiceAccountToken": false', ', "automountServiceAccountToken": true', True),
+        (None, "", None),  # the ServiceAccount is not in the files
+    ],
+)
+def test_service_account_token_automount_from_a_json_list(
+    tmp_path: Path, account: str | None, pod: str, expected: bool | None
+) -> None:
+    sa = (
+        []
+        if account is None
+        else [
+            '{"apiVersion": "v1", "kind": "ServiceAccount", '
+            f'"metadata": {{"name": "api", "namespace": "web"}}{account}}}'
+        ]
+    )
+    deployment = (
+        '{"apiVersion": "apps/v1", "kind": "Deployment", '
+        '"metadata": {"name": "api", "namespace": "web"}, "spec": {"template": {'
+        '"metadata": {"labels": {"app": "api"}}, "spec": {"serviceAccountName": "api"'
+        f'{pod}, "containers": [{{"name": "api", "image": "api:1"}}]}}}}}}}}'
+    )
+    items = ",\n".join([*sa, deployment])
+    (tmp_path / "list.json").write_text(
+        '{"apiVersion": "v1", "kind": "List", "items": [\n' + items + "\n]}\n"
+    )
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    api = result.graph.element("k8s:Deployment/web/api")
+    assert api.fact("automount_token") == expected
+    assert (api.evidence[0].file, api.evidence[0].line) == ("list.json", 3 if sa else 2)
