@@ -11,6 +11,7 @@ from rules.workloads import (
     OverprivilegedServiceAccount,
     PlaintextSecretInEnv,
     PrivilegedWorkload,
+    SecretValuesInManifest,
     WorkloadWithoutLimits,
 )
 from scanner.errors import RuleError
@@ -21,6 +22,7 @@ RULES: tuple[type[Rule], ...] = (
     ApiWithoutRateLimit,
     PrivilegedWorkload,
     PlaintextSecretInEnv,
+    SecretValuesInManifest,
     WorkloadWithoutLimits,
     NamespaceWithoutDefaultDeny,
     ServiceFlowWithoutMtls,

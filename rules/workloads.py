@@ -105,6 +105,49 @@ class PlaintextSecretInEnv(Rule):
                 )
 
 
+class SecretValuesInManifest(Rule):
+    """A Secret manifest that carries its values.
+
+    Flags each Secret object among the scanned files whose `data` or `stringData` holds
+    a value that is not a placeholder (`change-me`, `<password>`, `${VAR}`, SOPS
+    `ENC[...]`, empty). Base64 in `data` is an encoding, not encryption. The finding
+    points at the object; the value is never reported.
+
+    Why it matters: everyone who can read the repository, its history and its CI logs
+    holds the credential (CWE-312, CWE-540).
+
+    Remediation: keep Secrets out of the repository (External Secrets, Sealed Secrets,
+    SOPS, or a secret store CSI driver) and rotate the committed credential.
+    """
+
+    meta = RuleMeta(
+        id="TM-SEC-002",
+        name="secret-values-in-manifest",
+        title="Secret manifest carries its values",
+        stride=("I",),
+        controls=("secrets",),
+        severity=Severity.HIGH,
+        remediation=(
+            "Move the value to External Secrets, Sealed Secrets or SOPS, delete it from "
+            "the repository and rotate it."
+        ),
+        references=("CWE-312", "CWE-540", "OWASP ASVS 5.0 13.3.1"),
+    )
+
+    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        for zone in graph.boundaries:
+            if zone.type != "cluster":
+                continue
+            for ev in zone.evidence:
+                if ev.fact == "plaintext_secret" and ev.address:
+                    yield Verdict(
+                        element=zone.id,
+                        resource=ev.address,
+                        message=f"{ev.address} holds its values in the manifest.",
+                        evidence=(ev,),
+                    )
+
+
 class WorkloadWithoutLimits(Rule):
     """A workload whose containers have no memory limit, in a namespace with no
     LimitRange among the scanned manifests to supply a default.

@@ -14,6 +14,7 @@ from collectors.kubernetes.rbac import Rbac
 from collectors.kubernetes.security import (
     Mesh,
     default_deny,
+    holds_values,
     plaintext_secrets,
     workload_facts,
 )
@@ -679,9 +680,19 @@ class _Mapper:
     def boundaries(self) -> list[TrustBoundary]:
         namespaces = sorted({o.namespace for o in self.objs if o.namespace})
         deny = default_deny(self.objs)
+        secrets = tuple(
+            _ev(o, fact="plaintext_secret")
+            for o in self.objs
+            if o.kind == "Secret" and holds_values(o)
+        )
         out = [
             TrustBoundary(
-                CLUSTER, "cluster", "Kubernetes cluster (manifests)", INTERNET_BOUNDARY, 2
+                CLUSTER,
+                "cluster",
+                "Kubernetes cluster (manifests)",
+                INTERNET_BOUNDARY,
+                2,
+                evidence=secrets,  # Secret manifests that carry their values
             )
         ]
         for ns in namespaces:

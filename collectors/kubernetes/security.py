@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +108,41 @@ def plaintext_secrets(
                 line = int((cm.body.get("data") or {}).get(LINE, cm.line))
                 found.append((cm.file, line, cm.address))
     return list(dict.fromkeys(found)), missing
+
+
+_PLACEHOLDER = re.compile(
+    r"^(|\s+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|ENC\[.*\]|"
+    r"change[-_ ]?me|changeit|replace[-_ ]?me|todo|tbd|x+|\*+|dummy|example|placeholder|secret)$",
+    re.I | re.S,
+)
+
+
+def _credential_key(name: str) -> bool:
+    lowered = name.lower()
+    return secret_name(name.replace("-", "_").replace(".", "_")) or lowered.endswith(
+        (".key", ".pem", "privatekey", ".dockerconfigjson", ".dockercfg", "credentials", "passwd")
+    )
+
+
+def holds_values(secret: K8sObject) -> bool:
+    """Does a Secret manifest carry a real credential (base64 `data` is only an
+    encoding)? Only credential keys count (password, token, tls.key, ...); placeholders
+    (`change-me`, `<password>`, `${VAR}`, SOPS `ENC[...]`, empty) do not. The values are
+    looked at here and never kept."""
+    values: list[str] = []
+    for key in ("stringData", "data"):
+        block = clean(secret.body.get(key) or {})
+        if not isinstance(block, dict):
+            continue
+        for name, value in block.items():
+            if not _credential_key(str(name)):
+                continue  # username, host, port, database: configuration, not a secret
+            text = str(value)
+            if key == "data":
+                with contextlib.suppress(binascii.Error, ValueError):
+                    text = base64.b64decode(text, validate=True).decode("utf-8", "replace")
+            values.append(text.strip())
+    return any(not _PLACEHOLDER.match(v) for v in values)
 
 
 def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:

@@ -200,3 +200,60 @@ data:
     ]
     assert "hunter2" not in found.message
     assert "hunter2" not in json_report.render(result)
+
+
+SECRETS = """apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: shop
+stringData:
+  username: orders
+  password: s3cr3t-Pa55
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: tls
+  namespace: shop
+type: kubernetes.io/tls
+data:
+  tls.crt: Y2VydA==
+  tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: placeholder
+  namespace: shop
+stringData:
+  username: orders
+  password: change-me
+  api-token: ${API_TOKEN}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: sops
+  namespace: shop
+stringData:
+  password: ENC[AES256_GCM,data:Tr0l,iv:abc,tag:def,type:str]
+sops:
+  version: 3.8.1
+"""
+
+
+def test_secret_manifests_with_real_values(tmp_path: Path) -> None:
+    (tmp_path / "secrets.yaml").write_text(SECRETS)
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    found = {
+        (f.rule, f.resource, f.evidence[0].file, f.evidence[0].line)
+        for f in result.findings
+        if f.rule == "TM-SEC-002"
+    }
+    assert found == {
+        ("TM-SEC-002", "Secret/shop/db", "secrets.yaml", 1),
+        ("TM-SEC-002", "Secret/shop/tls", "secrets.yaml", 10),
+    }
+    report = json_report.render(result)
+    assert "s3cr3t" not in report and "LS0tLS1C" not in report
