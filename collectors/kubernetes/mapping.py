@@ -599,7 +599,7 @@ class _Mapper:
                     src.id,
                     ext.id,
                     ref.scheme or "tcp",
-                    ref.port or (443 if ref.scheme == "https" else None),
+                    ref.port or _DEFAULT_PORTS.get(ref.scheme or ""),
                     "called",
                     why,
                     tls=tls,
