@@ -15,6 +15,7 @@ from collectors.kubernetes.netpol import policy_types
 from collectors.kubernetes.workloads import (
     containers,
     pod_labels,
+    pod_metadata,
     pod_spec,
     secret_name,
     service_ports,
@@ -187,14 +188,8 @@ class Mesh:
     def _notes(w: K8sObject) -> dict[str, str]:
         """The pod template's annotations, with its labels on top (Istio reads the
         `sidecar.istio.io/inject` label first)."""
-        spec = w.body.get("spec") if w.kind != "Pod" else None
-        spec = spec if isinstance(spec, dict) else {}
-        if w.kind == "CronJob":
-            spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-        template = spec.get("template") or {} if w.kind != "Pod" else w.body
-        meta = template.get("metadata") or {} if isinstance(template, dict) else {}
-        raw = {**clean(meta.get("annotations") or {}), **clean(meta.get("labels") or {})}
-        return {str(k): str(v).lower() for k, v in raw.items()}
+        raw = {**pod_metadata(w, "annotations"), **pod_metadata(w, "labels")}
+        return {k: v.lower() for k, v in raw.items()}
 
     def meshed(self, w: K8sObject) -> bool | None:
         """Does the pod get a sidecar? Pod label or annotation, else its namespace's

@@ -39,26 +39,34 @@ def image_type(image: str) -> str | None:
     return _image_types().get(name)
 
 
-def pod_spec(obj: K8sObject) -> Mapping[str, Any]:
-    spec = obj.body.get("spec") or {}
+def pod_template(obj: K8sObject) -> Mapping[str, Any]:
+    """The pod a workload runs: its `template` (a CronJob's through `jobTemplate`), or a
+    bare Pod itself. Empty when the manifest does not hold one."""
     if obj.kind == "Pod":
-        return spec if isinstance(spec, dict) else {}
-    if obj.kind == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+        return obj.body
+    spec = obj.body.get("spec")
+    if obj.kind == "CronJob" and isinstance(spec, dict):
+        spec = (spec.get("jobTemplate") or {}).get("spec")
     template = spec.get("template") if isinstance(spec, dict) else None
-    inner = template.get("spec") if isinstance(template, dict) else None
+    return template if isinstance(template, dict) else {}
+
+
+def pod_spec(obj: K8sObject) -> Mapping[str, Any]:
+    inner = pod_template(obj).get("spec")
     return inner if isinstance(inner, dict) else {}
 
 
+def pod_metadata(obj: K8sObject, key: str) -> dict[str, str]:
+    """The pod template's `labels` or `annotations`, as strings."""
+    meta = pod_template(obj).get("metadata")
+    found = meta.get(key) if isinstance(meta, dict) else None
+    return (
+        {str(k): str(v) for k, v in clean(found or {}).items()} if isinstance(found, dict) else {}
+    )
+
+
 def pod_labels(obj: K8sObject) -> dict[str, str]:
-    if obj.kind == "Pod":
-        labels = (obj.body.get("metadata") or {}).get("labels")
-    else:
-        spec = obj.body.get("spec") or {}
-        if obj.kind == "CronJob":
-            spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-        labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
-    return {str(k): str(v) for k, v in clean(labels or {}).items()}
+    return pod_metadata(obj, "labels")
 
 
 def containers(obj: K8sObject) -> list[Mapping[str, Any]]:
