@@ -182,7 +182,6 @@ class _Mapper:
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
         self.authz = AuthorizationPolicies(objs, self.mesh.meshed)
-        self.config_maps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
         self.service_accounts = {
             (o.namespace, o.name): o for o in objs if o.kind == "ServiceAccount"
         }
@@ -223,7 +222,7 @@ class _Mapper:
                     if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
                 }
             )
-            secrets, incomplete = plaintext_secrets(w, self.config_maps)
+            secrets, incomplete = plaintext_secrets(w, self.index.config_map_objects)
             el = self.element(
                 w,
                 store or "container",
@@ -678,7 +677,7 @@ class _Mapper:
         return el
 
     def boundaries(self) -> list[TrustBoundary]:
-        namespaces = sorted({o.namespace for o in self.objs if o.namespace})
+        namespaces = sorted(self.namespaces)
         deny = default_deny(self.objs)
         secrets = tuple(
             _ev(o, fact="plaintext_secret")

@@ -137,7 +137,8 @@ class Index:
 
     def __init__(self, objs: Iterable[K8sObject]) -> None:
         self.services: dict[tuple[str | None, str], K8sObject] = {}
-        self.config_maps: dict[tuple[str | None, str], dict[str, str]] = {}
+        self.config_maps: dict[tuple[str | None, str], dict[str, str]] = {}  # their data
+        self.config_map_objects: dict[tuple[str | None, str], K8sObject] = {}
         self.workloads: list[K8sObject] = []
         self._by_namespace: dict[str | None, list[tuple[K8sObject, dict[str, str]]]] = {}
         for o in objs:
@@ -146,6 +147,7 @@ class Index:
             elif o.kind == "ConfigMap":
                 data = clean(o.body.get("data") or {})
                 self.config_maps[(o.namespace, o.name)] = {str(k): str(v) for k, v in data.items()}
+                self.config_map_objects[(o.namespace, o.name)] = o
             elif o.kind in WORKLOADS:
                 self.workloads.append(o)
                 self._by_namespace.setdefault(o.namespace, []).append((o, pod_labels(o)))
