@@ -44,6 +44,18 @@ class FrozenFacts(Mapping[str, Fact]):
         return (FrozenFacts, (self._data,))
 
 
+def any_of(values: Iterable[bool | None]) -> bool | None:
+    """Three-valued OR: True if one is True, unknown if one is unknown, else False."""
+    found = list(values)
+    return True if True in found else (None if None in found else False)
+
+
+def all_of(values: Iterable[bool | None]) -> bool | None:
+    """Three-valued AND: False if one is False, unknown if one is unknown, else True."""
+    found = list(values)
+    return False if False in found else (None if None in found else True)
+
+
 def facts(values: Mapping[str, Fact | None] | None = None, /, **kw: Fact | None) -> Facts:
     """Freeze known facts into a read-only mapping, dropping unknowns (None)."""
     merged: dict[str, Fact | None] = dict(values or {})

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from collectors.aws import records as r
-from scanner.model import INTERNET_ID, Element, Evidence, Flow, facts
+from scanner.model import INTERNET_ID, Element, Evidence, Flow, any_of, facts
 
 Built = Iterator[tuple[str, Element, list[Flow]]]
 
@@ -61,8 +61,7 @@ class _BucketIndex:
 
 def _flags(blocks: list[r.PublicAccessBlock], flags: tuple[str, ...]) -> bool | None:
     """True if a block sets one of `flags`; None if one might; False if none does."""
-    values = [getattr(p, f) for p in blocks for f in flags]
-    return True if True in values else (None if None in values else False)
+    return any_of(getattr(p, f) for p in blocks for f in flags)
 
 
 def _doubts(index: _BucketIndex, bucket: str, grant: _Grant) -> tuple[bool, list[str]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from collectors.kubernetes.manifests import K8sObject, clean
 from collectors.kubernetes.workloads import pod_labels, pod_spec
+from scanner.model import any_of
 
 ROOT_NAMESPACE = "istio-system"
 
@@ -133,7 +134,7 @@ class AuthorizationPolicies:
             any_allow = any_allow or action == "ALLOW"
             for rule in (r for r in spec.get("rules") or [] if isinstance(r, dict)):
                 sources = [(f or {}).get("source") or {} for f in rule.get("from") or []]
-                who = _or(self._source(s, src) for s in sources) if sources else True
+                who = any_of(self._source(s, src) for s in sources) if sources else True
                 covers, whole = self._ports(rule, port)
                 conditional = bool(rule.get("when"))
                 per_request = any(
@@ -157,16 +158,9 @@ class AuthorizationPolicies:
                     authn.add("jwt")
         if not any_allow:
             return Verdict(None, None, None)  # the mesh adds no restriction
-        allowed = _or(allows)
+        allowed = any_of(allows)
         if allowed is False:
             return Verdict(False, None, None)
         if maybe_denied:
             allowed = None  # a DENY rule might match this caller
         return Verdict(allowed, True if named else None, "+".join(sorted(authn)) or None)
-
-
-def _or(values: Iterable[bool | None]) -> bool | None:
-    found = list(values)
-    if True in found:
-        return True
-    return None if None in found else False

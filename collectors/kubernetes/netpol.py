@@ -14,22 +14,9 @@ from typing import Any
 
 from collectors.kubernetes.manifests import K8sObject, clean
 from collectors.kubernetes.workloads import containers, pod_labels
+from scanner.model import all_of, any_of
 
 _NAME_LABEL = "kubernetes.io/metadata.name"
-
-
-def _and(values: Iterable[bool | None]) -> bool | None:
-    found = list(values)
-    if False in found:
-        return False
-    return None if None in found else True
-
-
-def _or(values: Iterable[bool | None]) -> bool | None:
-    found = list(values)
-    if True in found:
-        return True
-    return None if None in found else False
 
 
 def selects(selector: Any, labels: Mapping[str, str] | None) -> bool | None:
@@ -126,7 +113,7 @@ class Policies:
         else:
             ns_match = other.namespace == policy_ns
         pod_match = selects(peer.get("podSelector"), pod_labels(other))
-        return _and((ns_match, pod_match))
+        return all_of((ns_match, pod_match))
 
     def _port(self, rule_ports: Any, port: int | None, target: K8sObject) -> bool | None:
         if not rule_ports:
@@ -148,7 +135,7 @@ class Policies:
             else:
                 end = p.get("endPort")
                 verdicts.append(int(number) <= port <= int(end if end is not None else number))
-        return _or(verdicts)
+        return any_of(verdicts)
 
     def _direction(
         self, pod: K8sObject, other: K8sObject | None, port: int | None, target: K8sObject, way: str
@@ -166,10 +153,10 @@ class Policies:
                 peer_ok = (
                     True
                     if not peers
-                    else _or(self._peer(p, str(pod.namespace), other) for p in peers)
+                    else any_of(self._peer(p, str(pod.namespace), other) for p in peers)
                 )
-                verdicts.append(_and((peer_ok, self._port(rule.get("ports"), port, target))))
-        verdict = _or(verdicts)
+                verdicts.append(all_of((peer_ok, self._port(rule.get("ports"), port, target))))
+        verdict = any_of(verdicts)
         return None if verdict is False and undecided else verdict  # it might allow it
 
     def allows(self, source: K8sObject | None, target: K8sObject, port: int | None) -> bool | None:
@@ -179,7 +166,7 @@ class Policies:
         egress = (
             self._direction(source, target, port, target, "egress") if source is not None else True
         )
-        return _and((ingress, egress))
+        return all_of((ingress, egress))
 
 
 def _named_port(workload: K8sObject, name: str, port: int) -> bool | None:

@@ -21,14 +21,13 @@ from collectors.kubernetes.workloads import (
     service_ports,
     target_port,
 )
+from scanner.model import all_of
 
 
 def _all(values: Iterable[bool | None]) -> bool | None:
-    """True if every value is True, False if any is False, else unknown."""
+    """True if every value is True, False if any is False, else unknown (also for none)."""
     found = list(values)
-    if not found or None in found:
-        return False if False in found else None
-    return all(found)
+    return all_of(found) if found else None
 
 
 def workload_facts(obj: K8sObject) -> dict[str, bool | None]:

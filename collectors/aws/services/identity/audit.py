@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from collectors.aws.context import Context
 from collectors.aws.services.identity.records import FlowLog, Trail
-from scanner.model import facts
-
-
-def _any(values: Iterable[bool | None]) -> bool | None:
-    """True if one is True; None if one is unknown; False if all are False (or none)."""
-    values = list(values)
-    return True if True in values else (None if None in values else False)
+from scanner.model import any_of, facts
 
 
 def note_audit(ctx: Context) -> None:
@@ -21,10 +13,10 @@ def note_audit(ctx: Context) -> None:
     logging = [None if t.conditional else t.logging for t in trails]  # may not exist
     on = [t for t, state in zip(trails, logging, strict=True) if state is True]
     audit = facts(
-        audit_trail=_any(logging) if trails else None,
-        audit_multi_region=_any(t.multi_region for t in on) if on else None,
-        audit_global_events=_any(t.global_events for t in on) if on else None,
-        audit_log_validation=_any(t.log_validation for t in on) if on else None,
+        audit_trail=any_of(logging) if trails else None,
+        audit_multi_region=any_of(t.multi_region for t in on) if on else None,
+        audit_global_events=any_of(t.global_events for t in on) if on else None,
+        audit_log_validation=any_of(t.log_validation for t in on) if on else None,
     )
     for t in on or trails:
         ctx.note_zone(ctx.account, audit, t.evidence)
