@@ -9,6 +9,7 @@ from collectors.aws import records as r
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 from collectors.terraform.resource_policy import policy_is_public
+from scanner.model import any_of
 
 _PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -116,7 +117,7 @@ def bucket_acl(b: Block) -> r.BucketAcl:
         public = None if text is None else text in _PUBLIC_CANNED
     elif policy is not None:
         verdicts = [_grant_is_public(g) for g in v.blocks(policy, "grant")]
-        public = True if True in verdicts else (None if None in verdicts else False)
+        public = any_of(verdicts)
     return r.BucketAcl(
         b.address, b.address, b.evidence(), bucket=v.ref(b.body.get("bucket")), public=public
     )

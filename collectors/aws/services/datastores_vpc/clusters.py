@@ -18,7 +18,7 @@ from collectors.aws.services.datastores_vpc.vpc_access import (
     ref_of,
     world_flow,
 )
-from scanner.model import Flow, Part, facts
+from scanner.model import Flow, Part, any_of, facts
 
 
 def map_db_clusters(ctx: Context) -> list[Flow]:
@@ -39,7 +39,7 @@ def map_db_clusters(ctx: Context) -> list[Flow]:
         stated = [i.publicly_accessible for i in own] + ([None] if keys and floating else [])
         if c.publicly_accessible is not None or not own:
             stated.append(c.publicly_accessible)
-        accessible = True if True in stated else (None if None in stated else False)
+        accessible = any_of(stated)
         public = [i for i in own if i.publicly_accessible is True]
         address_ev = tuple(replace(i.evidence, fact="publicly_accessible") for i in public)
         maybe = bool(public) and all(i.conditional for i in public) and not c.publicly_accessible

@@ -9,7 +9,7 @@ from collectors.aws import records as r
 from collectors.aws.context import Context
 from collectors.aws.services.datastores_vpc.records import SearchDomain, SearchDomainPolicy
 from collectors.aws.services.datastores_vpc.vpc_access import guard
-from scanner.model import INTERNET_ID, Flow, facts
+from scanner.model import INTERNET_ID, Flow, any_of, facts
 
 
 def map_search_domains(ctx: Context) -> list[Flow]:
@@ -26,7 +26,7 @@ def map_search_domains(ctx: Context) -> list[Flow]:
         grants: list[tuple[bool | None, r.Record]] = [(d.public_policy, d)]
         grants += [(p.public, p) for p in attached]
         verdicts = [g for g, _ in grants] + [None for _ in floating]
-        public = True if True in verdicts else (None if None in verdicts else False)
+        public = any_of(verdicts)
         grant = next((rec for g, rec in grants if g is True), d)
         maybe = grant.conditional and not d.conditional
         el = ctx.add(

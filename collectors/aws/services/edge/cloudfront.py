@@ -8,7 +8,7 @@ from dataclasses import replace
 from collectors.aws.context import Context
 from collectors.aws.services.edge.listeners import called_flow, listener_part
 from collectors.aws.services.edge.records import CdnOrigin, Distribution, OriginAccessControl
-from scanner.model import INTERNET_ID, Element, Flow, facts
+from scanner.model import INTERNET_ID, Element, Flow, any_of, facts
 
 # <bucket>.s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com, website endpoints.
 _S3_DOMAIN = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3[.-][a-z0-9.-]*amazonaws\.com$")
@@ -49,7 +49,7 @@ def map_distributions(ctx: Context) -> list[Flow]:
             props=facts(
                 internet_facing=dist.enabled,
                 waf=dist.waf,
-                oac=True if True in oacs else (None if None in oacs else False),
+                oac=any_of(oacs),
                 access_logging=dist.access_logging,
                 external_origins=",".join(sorted(set(external))) or None,
             ),
