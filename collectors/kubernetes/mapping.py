@@ -336,58 +336,16 @@ class _Mapper:
             # Without TLS nothing can redirect to HTTPS; with TLS, whether HTTP redirects
             # depends on the controller unless an annotation says.
             redirects = False if not tls else redirect
-            parts = [
-                Part(
-                    "listener",
-                    "HTTP:80",
-                    ing.address,
-                    facts(protocol="HTTP", port=80, tls=False, redirects_to_https=redirects),
-                    (_ev(ing),),
-                )
-            ]
+            listeners = [_Listener("HTTP", 80, False, redirects, _ev(ing), None)]
             if tls:
-                parts.append(
-                    Part(
-                        "listener",
-                        "HTTPS:443",
-                        ing.address,
-                        facts(protocol="HTTPS", port=443, tls=True),
-                        (_ev(ing, int(spec["tls"][0].get(LINE, ing.line))),),
-                    )
-                )
-            el = self.element(
+                tls_ev = _ev(ing, int(spec["tls"][0].get(LINE, ing.line)))
+                listeners.append(_Listener("HTTPS", 443, True, None, tls_ev, None))
+            el = self.entry_point(
                 ing,
-                "load-balancer",
-                parts=tuple(parts),
-                props=facts(ingress_class=spec.get("ingressClassName")),
+                listeners,
+                f"declared: Ingress {ing.address} routes external traffic",
+                facts(ingress_class=spec.get("ingressClassName")),
             )
-            if not _internal(notes):
-                why = f"declared: Ingress {ing.address} routes external traffic"
-                self.flows.append(
-                    Flow(
-                        INTERNET_ID,
-                        el.id,
-                        "http",
-                        80,
-                        "called",
-                        why,
-                        tls=False,
-                        evidence=(_ev(ing),),
-                    )
-                )
-                if tls:
-                    self.flows.append(
-                        Flow(
-                            INTERNET_ID,
-                            el.id,
-                            "https",
-                            443,
-                            "called",
-                            why,
-                            tls=True,
-                            evidence=parts[1].evidence,
-                        )
-                    )
             for rule in spec.get("rules") or []:
                 for path in ((rule or {}).get("http") or {}).get("paths") or []:
                     backend = ((path or {}).get("backend") or {}).get("service") or {}
@@ -404,7 +362,7 @@ class _Mapper:
                         )
 
     def entry_point(
-        self, obj: K8sObject, listeners: list[_Listener], label: str, props: Facts
+        self, obj: K8sObject, listeners: list[_Listener], why: str, props: Facts
     ) -> Element:
         """A gateway element with one part per listener and, unless an annotation makes
         its load balancer internal, a flow from the internet to each listener."""
@@ -426,7 +384,6 @@ class _Mapper:
         )
         el = self.element(obj, "load-balancer", parts=parts, props=props)
         if not _internal(_annotations(obj)):
-            why = f"declared: {label} {obj.address} listens for external traffic"
             for x in listeners:
                 proto = x.protocol.lower() if x.protocol in ("HTTP", "HTTPS") else "tcp"
                 self.flows.append(
@@ -481,7 +438,10 @@ class _Mapper:
                     )
                 )
             el = self.entry_point(
-                gw, listeners, "Gateway", facts(gateway_class=spec.get("gatewayClassName"))
+                gw,
+                listeners,
+                f"declared: Gateway {gw.address} listens for external traffic",
+                facts(gateway_class=spec.get("gatewayClassName")),
             )
             for route, _ in attached:
                 for rule in (route.body.get("spec") or {}).get("rules") or []:
@@ -520,7 +480,8 @@ class _Mapper:
                 ev = _ev(gw, int(server.get(LINE, gw.line)))
                 redirects = redirect if tls is False else None
                 listeners.append(_Listener(protocol, port["number"], tls, redirects, ev, None))
-            el = self.entry_point(gw, listeners, "Istio Gateway", facts())
+            why = f"declared: Istio Gateway {gw.address} listens for external traffic"
+            el = self.entry_point(gw, listeners, why, facts())
             names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
             for vs in services:
                 spec = vs.body.get("spec") or {}
