@@ -14,8 +14,8 @@ from scanner.model import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
     from scanner.pipeline import ScanResult
+    from scanner.reporters import ReportOptions
 
-FORMATS = ("console", "json")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -41,21 +41,62 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--format sarif,json --format png` -> ("sarif", "json", "png"), in order, once each."""
+    return tuple(
+        dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())
+    )
+
+
+def _formats(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    from scanner.reporters import FORMATS  # noqa: PLC0415
+
+    names = _split(ctx, param, values) or ("console",)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return names
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
 @click.option(
     "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="console",
-    show_default=True,
-    help="Report format.",
+    "formats",
+    multiple=True,
+    callback=_formats,
+    metavar="FORMAT[,FORMAT...]",
+    help="Report format(s): console (default), json, sarif, markdown, html, mermaid, dot, "
+    "svg, png, threat-dragon, otm, otm-yaml. Several need --output-dir.",
 )
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the report to FILE instead of stdout.",
+    help="Write the one report to FILE instead of stdout.",
+)
+@click.option(
+    "--output-dir",
+    "-d",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each report to DIR under its conventional name (console still prints).",
+)
+@click.option(
+    "--collapse",
+    multiple=True,
+    callback=_split,
+    metavar="TYPE|ID",
+    help="Draw every boundary of this type (namespace, subnet, vpc, cluster, ...) or this "
+    "boundary id as one node in diagrams (repeatable).",
+)
+@click.option(
+    "--no-group-replicas",
+    is_flag=True,
+    help="In diagrams, draw count/for_each copies one by one instead of as one node.",
 )
 @click.option(
     "--fail-on",
@@ -78,23 +119,31 @@ def main(verbose: int) -> None:
 )
 def scan(
     path: Path,
-    fmt: str,
+    formats: tuple[str, ...],
     output: Path | None,
+    output_dir: Path | None,
+    collapse: tuple[str, ...],
+    no_group_replicas: bool,
     fail_on: str,
     var_files: tuple[Path, ...],
     no_cache: bool,
 ) -> None:
-    """Scan PATH (a directory or file: Terraform today) and report findings.
+    """Scan PATH (a directory or file) and report findings.
 
     \b
     Exit codes:
       0  no confirmed finding at or above --fail-on
       1  findings at or above --fail-on
-      2  usage error or fatal error
+      2  usage error or fatal error (including a report that could not be written)
     """
+    if output is not None and output_dir is not None:
+        raise click.UsageError("--output and --output-dir exclude each other")
+    if len(formats) > 1 and output_dir is None:
+        raise click.UsageError(f"{len(formats)} formats need --output-dir (or one --format)")
     # Heavy imports (networkx, lark) only when scanning: --help/--version stay fast.
     from scanner.pipeline import ScanOptions  # noqa: PLC0415
     from scanner.pipeline import scan as run_scan  # noqa: PLC0415
+    from scanner.reporters import ReportOptions  # noqa: PLC0415
 
     options = ScanOptions(tuple(p.resolve() for p in var_files), use_cache=not no_cache)
     try:
@@ -103,10 +152,10 @@ def scan(
         click.echo(f"tmscan: fatal: {type(e).__name__}: {e}", err=True)
         logging.getLogger(__name__).debug("fatal error", exc_info=True)
         sys.exit(EXIT_ERROR)
-    try:
-        _write(result, fmt, output)
-    except OSError as e:
-        click.echo(f"tmscan: cannot write {output}: {e.strerror or e}", err=True)
+    report_options = ReportOptions(frozenset(collapse), group_replicas=not no_group_replicas)
+    _warn_unmatched_collapse(result, collapse)
+    written = _write_all(result, formats, output, output_dir, report_options)
+    if not written:
         sys.exit(EXIT_ERROR)
     if not result.inputs and any(d.level == "error" for d in result.diagnostics):
         click.echo("tmscan: nothing could be read (see the diagnostics)", err=True)
@@ -114,20 +163,56 @@ def scan(
     sys.exit(EXIT_FINDINGS if failing(result.findings, fail_on) else EXIT_OK)
 
 
-def _write(result: ScanResult, fmt: str, output: Path | None) -> None:
-    from scanner.reporters import console, json_report  # noqa: PLC0415
+def _warn_unmatched_collapse(result: ScanResult, collapse: tuple[str, ...]) -> None:
+    known = {b.type for b in result.graph.boundaries} | {b.id for b in result.graph.boundaries}
+    for value in collapse:
+        if value not in known:
+            click.echo(f"tmscan: --collapse {value}: no boundary has this type or id", err=True)
 
-    if fmt == "json":
-        text = json_report.render(result)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, "utf-8")
-        return
+
+def _write_all(
+    result: ScanResult,
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    options: ReportOptions,
+) -> bool:
+    """Write every report; one that fails is named and the others are still written."""
+    from scanner.reporters import FORMATS, ReportError, render  # noqa: PLC0415
+
+    if output_dir is not None:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            click.echo(f"tmscan: cannot create {output_dir}: {e.strerror or e}", err=True)
+            return False
+    ok = True
+    for name in formats:
+        if name == "console" and output is None:
+            _print_console(result)
+            continue
+        target = output if output_dir is None else output_dir / FORMATS[name].filename
+        try:
+            data = render(name, result, options)
+            if target is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                target.write_bytes(data)
+                if output_dir is not None:
+                    click.echo(f"tmscan: wrote {target}", err=True)
+        except ReportError as e:
+            click.echo(f"tmscan: {name}: {e}", err=True)
+            ok = False
+        except OSError as e:
+            click.echo(f"tmscan: cannot write {target}: {e.strerror or e}", err=True)
+            ok = False
+    return ok
+
+
+def _print_console(result: ScanResult) -> None:
     from rich.console import Console  # noqa: PLC0415
 
-    if output is None:
-        console.render(result, Console(highlight=False))
-    else:
-        with output.open("w", encoding="utf-8") as fh:
-            console.render(result, Console(file=fh, highlight=False, width=120, no_color=True))
+    from scanner.reporters import console  # noqa: PLC0415
+
+    console.print_report(result, Console(highlight=False))

@@ -53,6 +53,7 @@ class ScanResult:
     diagnostics: tuple[Diagnostic, ...]
     inputs: tuple[str, ...]
     skipped: dict[str, int]
+    rules: tuple[Rule, ...] = ()  # the rules that ran (exports describe each one)
 
 
 @contextlib.contextmanager
@@ -113,7 +114,8 @@ def _scan(
             )
     model = passes.boundaries(merge(fragments))
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
-    result = evaluate(graph, builtin_rules() if rules is None else rules)
+    rules = builtin_rules() if rules is None else rules
+    result = evaluate(graph, rules)
     return ScanResult(
         root=root.name or str(root),
         graph=graph,
@@ -121,6 +123,7 @@ def _scan(
         diagnostics=tuple(sorted(model.diagnostics + result.diagnostics)),
         inputs=model.inputs,
         skipped=dict(sorted(skipped.items())),
+        rules=tuple(rules),
     )
 
 

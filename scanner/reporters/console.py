@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from scanner.model import Confidence, Finding, Severity
 from scanner.pipeline import ScanResult
+from scanner.reporters import ReportOptions
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -62,7 +65,14 @@ def _finding(console: Console, f: Finding, number: int) -> None:
     console.print()
 
 
-def render(result: ScanResult, console: Console) -> None:
+def render(result: ScanResult, options: ReportOptions | None = None) -> str:
+    """The report as plain text (no colours), 120 columns: for files."""
+    buffer = io.StringIO()
+    print_report(result, Console(file=buffer, highlight=False, width=120, no_color=True))
+    return buffer.getvalue()
+
+
+def print_report(result: ScanResult, console: Console) -> None:
     g = result.graph
     console.print(
         f"[bold]tmscan[/] {escape(result.root)}: {len(result.inputs)} files read, "

@@ -8,6 +8,7 @@ from typing import Any
 from scanner import __version__
 from scanner.model import Element, Evidence, Finding, Flow, TrustBoundary
 from scanner.pipeline import ScanResult
+from scanner.reporters import ReportOptions
 
 SCHEMA_VERSION = "1.0"
 
@@ -137,6 +138,6 @@ def report(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, options: ReportOptions | None = None) -> str:
     """Deterministic text: sorted keys, no times, no absolute paths."""
     return json.dumps(report(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
