@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,11 @@ def test_missing_dot_is_a_clear_error(
     with pytest.raises(ReportError, match=r"--format svg needs Graphviz's `dot` program"):
         render("svg", shop_result)
     assert render("dot", shop_result).startswith(b"digraph dfd {")
+
+
+def test_the_readme_diagram_is_current(shop_result: ScanResult) -> None:
+    """docs/images/shop-dfd.dot is what tmscan draws today (docs/outputs.md says how to
+    regenerate it and the PNG beside it)."""
+    images = Path(__file__).resolve().parents[3] / "docs" / "images"
+    assert (images / "shop-dfd.dot").read_bytes() == render("dot", shop_result)
+    assert (images / "shop-dfd.png").read_bytes().startswith(b"\x89PNG")
