@@ -22,7 +22,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color
 header{padding:12px 20px;background:#263238;color:#fff}header h1{font-size:18px;margin:0}
 header p{margin:4px 0 0;color:#cfd8dc}main{padding:12px 20px}
 .diagram{overflow:auto;border:1px solid #ddd;max-height:70vh;margin-bottom:16px}
-.diagram svg{width:100%;height:auto}td:nth-child(-n+2){white-space:nowrap}.filters{display:flex;gap:16px;align-items:center;margin:8px 0}
+.diagram svg{width:100%;height:auto}td:nth-child(-n+2){white-space:nowrap}
+.filters{display:flex;gap:16px;align-items:center;margin:8px 0}
 .grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:16px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;
 border-bottom:1px solid #eee;vertical-align:top}tbody tr{cursor:pointer}

@@ -331,8 +331,14 @@ def render(result: ScanResult, options: ReportOptions) -> str:
 
 
 def render_otm_yaml(result: ScanResult, options: ReportOptions) -> str:
-    """The same OTM document as block-style YAML."""
-    text: str = yaml.safe_dump(
-        document(result), sort_keys=True, default_flow_style=False, allow_unicode=True
+    """The same OTM document as block-style YAML (LibYAML's emitter when PyYAML has it:
+    about 5x faster on large models)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(
+        document(result),
+        Dumper=dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
     )
     return text
