@@ -117,6 +117,12 @@ def _formats(
     is_flag=True,
     help="Do not read or write the parse cache (~/.cache/tmscan).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Scan configuration (default: .tmscan.yaml in PATH).",
+)
 def scan(
     path: Path,
     formats: tuple[str, ...],
@@ -127,6 +133,7 @@ def scan(
     fail_on: str,
     var_files: tuple[Path, ...],
     no_cache: bool,
+    config_file: Path | None,
 ) -> None:
     """Scan PATH (a directory or file) and report findings.
 
@@ -145,7 +152,11 @@ def scan(
     from scanner.pipeline import scan as run_scan  # noqa: PLC0415
     from scanner.reporters import ReportOptions  # noqa: PLC0415
 
-    options = ScanOptions(tuple(p.resolve() for p in var_files), use_cache=not no_cache)
+    options = ScanOptions(
+        tuple(p.resolve() for p in var_files),
+        use_cache=not no_cache,
+        config=config_file.resolve() if config_file else None,
+    )
     try:
         result = run_scan(path.resolve(), options=options)
     except Exception as e:  # fatal: report and exit 2 rather than a traceback
@@ -206,6 +217,10 @@ def _write_all(
             ok = False
         except OSError as e:
             click.echo(f"tmscan: cannot write {target}: {e.strerror or e}", err=True)
+            ok = False
+        except Exception as e:  # a reporter bug: name it, write the others, exit 2
+            logging.getLogger(__name__).debug("reporter %s failed", name, exc_info=True)
+            click.echo(f"tmscan: {name}: failed ({type(e).__name__}); run with -vv", err=True)
             ok = False
     return ok
 

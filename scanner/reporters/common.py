@@ -17,14 +17,30 @@ STRIDE_NAMES = {
 }
 
 
+def open_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that are neither suppressed nor in the baseline."""
+    return [f for f in findings if f.suppression is None]
+
+
 def anchors(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
-    """Findings by what they sit on: the flow id when a finding names a flow whose end is
-    its element, else the element (or boundary) id. Open findings only (not suppressed)."""
+    """Open findings by the element (or, for zone-level findings, boundary) they sit on."""
     out: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.suppression is None:
-            out[f.element].append(f)
+    for f in open_findings(findings):
+        out[f.element].append(f)
     return dict(out)
+
+
+def display_names(elements: Iterable[Element]) -> dict[str, str]:
+    """Element id -> the name a reader knows it by: its name, or its address when the
+    name is missing or shared with another element (a Service and its Deployment)."""
+    items = list(elements)
+    counts: dict[str, int] = defaultdict(int)
+    for e in items:
+        counts[(e.name or e.resource).lower()] += 1
+    return {
+        e.id: (e.name or e.resource) if counts[(e.name or e.resource).lower()] == 1 else e.resource
+        for e in items
+    }
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:
@@ -47,10 +63,3 @@ def transport(flow: Flow) -> str:
     if flow.tls is False:
         return "plaintext"
     return "unknown"
-
-
-def element_label(element: Element) -> str:
-    """The name a person knows the element by, and the address when it differs."""
-    if element.name and element.name != element.resource:
-        return f"{element.name}\n{element.resource}"
-    return element.resource or element.name

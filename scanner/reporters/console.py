@@ -11,6 +11,7 @@ from rich.table import Table
 from scanner.model import Confidence, Finding, Severity
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportOptions
+from scanner.reporters.common import STRIDE_NAMES
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -18,14 +19,6 @@ _STYLE = {
     Severity.MEDIUM: "yellow",
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
-}
-_STRIDE = {
-    "S": "Spoofing",
-    "T": "Tampering",
-    "R": "Repudiation",
-    "I": "Information disclosure",
-    "D": "Denial of service",
-    "E": "Elevation of privilege",
 }
 
 
@@ -40,7 +33,7 @@ def _summary(result: ScanResult) -> Table:
     stride = Table(title="STRIDE", show_edge=False, title_justify="left")
     stride.add_column("category")
     stride.add_column("count", justify="right")
-    for letter, name in _STRIDE.items():
+    for letter, name in STRIDE_NAMES.items():
         n = sum(1 for f in result.findings if letter in f.stride)
         if n:
             stride.add_row(f"{letter}  {name}", str(n))

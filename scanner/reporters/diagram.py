@@ -7,18 +7,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scanner.graph import DFDGraph
-from scanner.model import Finding
+from scanner.model import Confidence, Finding
+from scanner.pipeline import ScanResult
 from scanner.reporters import ReportOptions
 from scanner.reporters.common import anchors, flow_label, transport
 
+RED = "#c62828"  # plaintext flows and elements with findings, in every diagram
 # Transport states a diagram distinguishes, and basis: what a reader must tell apart.
 TRANSPORTS = ("mtls", "tls", "plaintext", "unknown")
-# What replicas' addresses differ by: a count/for_each index, or a trailing number.
-_INDEX = re.compile(r"\[[^\]]*\]|[-_]?\d+$")
+# What replicas' addresses differ by: a count/for_each index. Numbered names (`api-v1`,
+# `api-v2`) are different resources, however alike their neighbours.
+_INDEX = re.compile(r"\[[^\]]*\]")
 
 
 def replica_base(resource: str) -> str:
-    """`aws_instance.web[2]` -> `aws_instance.web`; `web-3` -> `web`."""
+    """`aws_instance.web[2]` -> `aws_instance.web`; `module.a[0].aws_instance.b["x"]` ->
+    `module.a.aws_instance.b`; anything else is itself."""
     return _INDEX.sub("", resource)
 
 
@@ -101,7 +105,7 @@ def build(
         outer = swallowed.get(e.boundary or "")
         key_of[e.id] = f"zone:{outer}" if outer else e.id
 
-    # 2. Replicas: copies of one resource (count/for_each, numbered names) in one zone,
+    # 2. Replicas: copies of one resource (count/for_each instances) in one zone,
     # with the same neighbours over the same protocols, ports and transport; drawn once
     # with a count. Different resources that merely look alike stay apart.
     if options.group_replicas:
@@ -194,3 +198,23 @@ def build(
         if (cid := cluster_id.get(b.id)) is not None
     )
     return View(title, tuple(nodes), edges, clusters)
+
+
+def title(result: ScanResult) -> str:
+    return f"Data-flow diagram: {result.root} (tmscan)"
+
+
+def marks(findings: tuple[Finding, ...]) -> str:
+    """`\u26a0 TM-PUB-001 high`, one line per rule, confirmed first (three, then a count)."""
+    rules: dict[str, Finding] = {}
+    ordered = sorted(findings, key=lambda f: (f.confidence == Confidence.LOW, f.sort_key()))
+    for f in ordered:
+        rules.setdefault(f.rule, f)
+    lines = [
+        f"\u26a0 {f.rule} {f.severity.label}"
+        + (" (unconfirmed)" if f.confidence == Confidence.LOW else "")
+        for f in list(rules.values())[:3]
+    ]
+    if len(rules) > 3:
+        lines.append(f"+{len(rules) - 3} more rules")
+    return "".join("\n" + line for line in lines)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from scanner.model import Confidence, Finding
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportError, ReportOptions
 from scanner.reporters.common import worst
-from scanner.reporters.diagram import Cluster, Edge, Node, View, build
+from scanner.reporters.diagram import RED, Cluster, Edge, Node, View, build, marks, title
 
 FONT = "DejaVu Sans"
-RED = "#c62828"
 _ZONE_FILL = {
     "internet": "#fdecea",
     "account": "#f5f5f5",
@@ -40,22 +38,6 @@ def quote(text: str) -> str:
     """A DOT string literal; newlines become centred line breaks."""
     body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
     return '"' + body.replace("\n", "\\n") + '"'
-
-
-def marks(findings: tuple[Finding, ...]) -> str:
-    """`\u26a0 TM-PUB-001 high`, one line per rule, confirmed first (three, then a count)."""
-    rules: dict[str, Finding] = {}
-    ordered = sorted(findings, key=lambda f: (f.confidence == Confidence.LOW, f.sort_key()))
-    for f in ordered:
-        rules.setdefault(f.rule, f)
-    lines = [
-        f"\u26a0 {f.rule} {f.severity.label}"
-        + (" (unconfirmed)" if f.confidence == Confidence.LOW else "")
-        for f in list(rules.values())[:3]
-    ]
-    if len(rules) > 3:
-        lines.append(f"+{len(rules) - 3} more rules")
-    return "".join("\n" + line for line in lines)
 
 
 def _node(n: Node, indent: str) -> str:
@@ -130,10 +112,6 @@ def to_dot(view: View) -> str:
     lines.append(_LEGEND)
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def title(result: ScanResult) -> str:
-    return f"Data-flow diagram: {result.root} (tmscan)"
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:

@@ -8,7 +8,7 @@ from scanner import __version__
 from scanner.model import Confidence, Finding, Severity
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportError, ReportOptions
-from scanner.reporters.common import STRIDE_NAMES
+from scanner.reporters.common import STRIDE_NAMES, display_names, open_findings
 from scanner.reporters.dot import render as render_dot
 from scanner.reporters.dot import run_dot
 
@@ -87,9 +87,10 @@ def _zones(result: ScanResult, f: Finding) -> list[str]:
 def _detail(result: ScanResult, f: Finding, n: int) -> str:
     g = result.graph
 
+    names = display_names(g.elements)
+
     def name(element_id: str) -> str:
-        e = g.get(element_id)
-        return e.name or e.resource if e is not None else element_id
+        return names.get(element_id, element_id)
 
     items = [
         ("Rule", f"{f.rule} {f.title}"),
@@ -111,9 +112,25 @@ def _detail(result: ScanResult, f: Finding, n: int) -> str:
     return f'<template id="detail-{n}"><h3>{_e(f.rule)}</h3><dl>{body}</dl></template>'
 
 
+def _diagnostics(result: ScanResult) -> str:
+    """What could not be read or understood: the report's coverage."""
+    if not result.diagnostics:
+        return '<section id="coverage"><h2>Coverage</h2><p>Every input was read.</p></section>'
+    rows = "".join(
+        f"<tr><td>{_e(d.level)}</td><td><code>{_e(d.source)}"
+        f"{'' if d.line is None else ':' + str(d.line)}</code></td><td>{_e(d.message)}</td></tr>"
+        for d in result.diagnostics
+    )
+    return (
+        f'<section id="coverage"><details><summary>Coverage: {len(result.diagnostics)} '
+        "diagnostic(s)</summary><table><thead><tr><th>level</th><th>where</th><th>message"
+        f"</th></tr></thead><tbody>{rows}</tbody></table></details></section>"
+    )
+
+
 def render(result: ScanResult, options: ReportOptions) -> str:
     g = result.graph
-    findings = [f for f in result.findings if f.suppression is None]
+    findings = open_findings(result.findings)
     zone_ids = {b.id: f"b{i}" for i, b in enumerate(g.boundaries)}
     rows, details = [], []
     for n, f in enumerate(findings, 1):
@@ -175,6 +192,7 @@ elements \u00b7 {len(g.flows)} flows \u00b7 {len(g.boundaries)} trust boundaries
 <aside id="pane"><p>Select a finding to see its path, evidence and fix.</p></aside>
 </div>
 {chr(10).join(details)}
+{_diagnostics(result)}
 </main>
 <script>{_JS}</script>
 </body>

@@ -2,35 +2,49 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
 from scanner import __version__
-from scanner.catalogue import technology
 from scanner.graph import DFDGraph
-from scanner.model import INTERNET_ID, Confidence, Finding, Flow
+from scanner.model import INTERNET_ID, Confidence, Finding
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportOptions
-from scanner.reporters.common import STRIDE_NAMES, flow_label
-from scanner.reporters.diagram import build
-from scanner.reporters.dot import title
+from scanner.reporters.common import STRIDE_NAMES, display_names, flow_label, open_findings
+from scanner.reporters.diagram import build, title
 from scanner.reporters.mermaid import to_mermaid
+from scanner.reporters.questions import TOPICS, questions
 
 MAX_QUESTIONS = 60  # per kind of question; the rest is counted, not listed
+# Mermaid refuses text over 50,000 characters (and GitHub with it): above this the
+# diagram collapses namespaces and subnets, and past that it points at --format svg.
+MAX_MERMAID = 40_000
 _YES_NO = {True: "yes", False: "**no**", None: "unknown"}
+_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, tables
 
 
 def cell(text: str) -> str:
-    """Text safe inside a table cell and inline Markdown."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    """Text from the sources made inert in Markdown (and in a table cell): HTML entities
+    for & < >, a backslash before Markdown punctuation, no line breaks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _PUNCTUATION.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def code(text: str, table: bool = False) -> str:
+    """A code span that shows `text` as written: fenced by more backticks than it holds
+    (code spans take no backslash escapes), except `|`, which a table needs escaped."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    if table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def code(text: str) -> str:
-    return f"`{cell(text)}`"
 
 
 class _Doc:
@@ -38,18 +52,27 @@ class _Doc:
         self.result = result
         self.graph: DFDGraph = result.graph
         self.options = options
+        self.names = display_names(self.graph.elements)
+        self.boundaries = {b.id for b in self.graph.boundaries}
+        self.open = open_findings(result.findings)
+
+    def raw_name(self, element_id: str) -> str:
+        """An element's display name, or a boundary's name (zone-level findings)."""
+        if element_id in self.names:
+            return self.names[element_id]
+        if element_id in self.boundaries:
+            b = self.graph.boundary(element_id)
+            return f"{b.type} {b.name}"
+        return element_id
 
     def name(self, element_id: str) -> str:
-        element = self.graph.get(element_id)
-        if element is None:
-            return self.graph.boundary(element_id).name if element_id else "?"
-        return element.name or element.resource
+        return cell(self.raw_name(element_id))
 
     def zone(self, element_id: str) -> str:
         element = self.graph.get(element_id)
         boundary = element.boundary if element else None
-        if boundary is None:
-            return "none"
+        if boundary is None or boundary not in self.boundaries:
+            return "outside every boundary"
         b = self.graph.boundary(boundary)
         return "Internet" if b.type == "internet" else f"{b.type} {b.name}"
 
@@ -112,43 +135,64 @@ class _Doc:
         yield (
             f"Reachable from the internet: {len(reachable)} element(s), through "
             f"{len(entry)} entry point(s): "
-            + (", ".join(f"**{cell(self.name(e))}**" for e in entry) or "none")
+            + (", ".join(f"**{self.name(e)}**" for e in entry) or "none")
             + "."
         )
-        exposed = sorted(cell(self.name(e.id)) for e in stores if e.id in reachable)
+        exposed = sorted(self.name(e.id) for e in stores if e.id in reachable)
         if exposed:
             yield ""
             yield f"Datastores with a path from the internet: {', '.join(exposed)}."
-        by_sev = Counter(f.severity.label for f in self._open())
+        by_sev = Counter(f.severity for f in self.open)
         yield ""
         yield (
-            f"Threats: {sum(by_sev.values())} open "
+            f"Threats: {len(self.open)} open "
             + "("
-            + (", ".join(f"{n} {s}" for s, n in sorted(by_sev.items())) or "none")
-            + f"), {sum(1 for f in self._open() if f.confidence == Confidence.LOW)} of them "
+            + (", ".join(f"{by_sev[s]} {s.label}" for s in sorted(by_sev, reverse=True)) or "none")
+            + f"), {sum(1 for f in self.open if f.confidence == Confidence.LOW)} of them "
             "unconfirmed."
         )
 
     def diagram(self) -> Iterator[str]:
-        view = build(self.graph, self.result.findings, title(self.result), self.options)
         yield "## Data-flow diagram"
         yield ""
+        source, note = self._mermaid()
         yield (
             "Trust boundaries are nested boxes. Red: plaintext or an element with findings; "
             "green, thick: mTLS; grey: TLS unknown; dotted: the network allows it but no "
-            "caller is declared."
+            "caller is declared." + note
         )
-        yield ""
-        yield "```mermaid"
-        yield to_mermaid(view).rstrip("\n")
-        yield "```"
+        if source:
+            yield ""
+            yield "```mermaid"
+            yield source.rstrip("\n")
+            yield "```"
+
+    def _mermaid(self) -> tuple[str, str]:
+        """The diagram, collapsed when it would be too large for Mermaid."""
+        view = build(self.graph, self.result.findings, title(self.result), self.options)
+        source = to_mermaid(view)
+        if len(source) <= MAX_MERMAID:
+            return source, ""
+        wider = replace(self.options, collapse=self.options.collapse | {"namespace", "subnet"})
+        source = to_mermaid(build(self.graph, self.result.findings, title(self.result), wider))
+        if len(source) <= MAX_MERMAID:
+            return (
+                source,
+                " Namespaces and subnets are drawn as one node each: the full diagram is too "
+                "large for Mermaid (see `--format svg`).",
+            )
+        return (
+            "",
+            " The diagram is too large for Mermaid even collapsed: use `--format svg` or "
+            "`--format html`.",
+        )
 
     def elements(self) -> Iterator[str]:
         yield "## Trust boundaries and elements"
         yield ""
         children: dict[str | None, list[str]] = {}
         for b in self.graph.boundaries:
-            children.setdefault(b.parent if b.parent in self._ids() else None, []).append(b.id)
+            children.setdefault(b.parent if b.parent in self.boundaries else None, []).append(b.id)
         members: dict[str | None, list[str]] = {}
         for e in self.graph.elements:
             members.setdefault(e.boundary, []).append(e.id)
@@ -167,10 +211,10 @@ class _Doc:
 
         for top in children.get(None, []):
             yield from walk(top, 0)
-        loose = members.get(None, [])
+        loose = [e for b, ids in members.items() if b not in self.boundaries for e in ids]
         if loose:
             yield "- **outside every boundary**"
-            yield from (f"  - {cell(self.name(e))}" for e in loose)
+            yield from (f"  - {self.name(e)}" for e in sorted(loose))
 
     def flows(self) -> Iterator[str]:
         yield "## Data flows"
@@ -186,38 +230,53 @@ class _Doc:
                 else ""
             )
             basis = "blocked by policy" if f.network_allowed is False else f.basis
-            where = code(f.evidence[0].short()) if f.evidence else ""
+            where = code(f.evidence[0].short(), table=True) if f.evidence else ""
             yield (
-                f"| {cell(self.name(f.source))} | {cell(self.name(f.target))} | "
-                f"{flow_label(f)} | {basis} | {_YES_NO[f.tls]} | {_YES_NO[f.mtls]} | "
+                f"| {self.name(f.source)} | {self.name(f.target)} | "
+                f"{cell(flow_label(f))} | {basis} | {_YES_NO[f.tls]} | {_YES_NO[f.mtls]} | "
                 f"{cell(f.authn or 'unknown')} | {crosses} | {where} |"
             )
 
     def threats(self) -> Iterator[str]:
         yield "## Threats by STRIDE"
         yield ""
-        confirmed = [f for f in self._open() if f.confidence != Confidence.LOW]
-        unconfirmed = [f for f in self._open() if f.confidence == Confidence.LOW]
+        confirmed = [f for f in self.open if f.confidence != Confidence.LOW]
+        unconfirmed = [f for f in self.open if f.confidence == Confidence.LOW]
         if not confirmed and not unconfirmed:
             yield "No rule found a threat in what was scanned."
-        number = 0
+        numbers = {
+            f.fingerprint: i
+            for i, f in enumerate(
+                [f for letter in STRIDE_NAMES for f in confirmed if f.stride[:1] == (letter,)]
+                + [f for f in confirmed if not f.stride]
+                + unconfirmed,
+                1,
+            )
+        }
         for letter, category in STRIDE_NAMES.items():
-            group = [f for f in confirmed if f.stride and f.stride[0] == letter]
+            group = [f for f in confirmed if letter in f.stride]
             if not group:
                 continue
             yield f"### {letter} — {category}"
             yield ""
             for f in group:
-                number += 1
-                yield from self._finding(f, number)
+                if f.stride[0] == letter:
+                    yield from self._finding(f, numbers[f.fingerprint])
+            also = [f for f in group if f.stride[0] != letter]  # detailed under their first
+            yield from (
+                f"- Also {numbers[f.fingerprint]}. {f.rule} {cell(f.title)} on "
+                f"{code(f.resource)} (under {STRIDE_NAMES[f.stride[0]]})"
+                for f in also
+            )
+            if also:
+                yield ""
         if unconfirmed:
             yield "### Unconfirmed"
             yield ""
             yield "A fact these need is outside the scanned sources; confirm or dismiss them."
             yield ""
             for f in unconfirmed:
-                number += 1
-                yield from self._finding(f, number)
+                yield from self._finding(f, numbers[f.fingerprint])
         suppressed = [f for f in self.result.findings if f.suppression is not None]
         if suppressed:
             yield "### Suppressed or in the baseline"
@@ -234,7 +293,7 @@ class _Doc:
             f" at {code(f.evidence[0].short())}" if f.evidence else ""
         )
         if f.path:
-            yield f"- **Path:** {' → '.join(cell(self.name(p)) for p in f.path)}"
+            yield f"- **Path:** {' → '.join(self.name(p) for p in f.path)}"
         yield f"- **Threat:** {cell(f.message)}"
         for ev in f.evidence[1:]:
             yield f"- **Evidence:** {code(ev.short())}" + (
@@ -255,44 +314,18 @@ class _Doc:
             "closes a question or reveals a threat."
         )
         yield ""
-        groups: list[tuple[str, list[str]]] = [
-            ("Encryption in transit across a boundary", []),
-            ("Authentication of traffic from the internet", []),
-            ("Rate limiting at internet entry points", []),
-            ("Unconfirmed findings", []),
-        ]
-        for f in self.graph.flows:
-            if f.network_allowed is False:
-                continue
-            what = self._flow_name(f)
-            if f.tls is None and self.graph.crosses(f):
-                groups[0][1].append(f"Is {what} encrypted in transit?")
-            if f.source == INTERNET_ID and f.authn is None and f.basis == "called":
-                groups[1][1].append(f"Does {cell(self.name(f.target))} authenticate {what}?")
-            target = self.graph.get(f.target)
-            if (
-                f.source == INTERNET_ID
-                and f.rate_limited is None
-                and target is not None
-                and technology(target.type).serves_api
-            ):
-                groups[2][1].append(f"Is {cell(self.name(f.target))} rate-limited?")
-        groups[3][1].extend(
-            f"{f.rule} on {code(f.resource)}: {cell(f.message)}"
-            for f in self._open()
-            if f.confidence == Confidence.LOW
-        )
-        if not any(items for _, items in groups):
+        found = questions(self.graph, self.result.findings, self.raw_name)
+        if not found:
             yield "None: every fact the rules need was stated."
-        for heading, items in groups:
+        for topic in TOPICS:
+            items = [q.text for q in found if q.topic == topic]
             if not items:
                 continue
-            yield f"**{heading}** ({len(items)})"
+            yield f"**{topic}** ({len(items)})"
             yield ""
-            unique = list(dict.fromkeys(items))
-            yield from (f"- {q}" for q in unique[:MAX_QUESTIONS])
-            if len(unique) > MAX_QUESTIONS:
-                yield f"- … and {len(unique) - MAX_QUESTIONS} more (see the JSON report)"
+            yield from (f"- {cell(q)}" for q in items[:MAX_QUESTIONS])
+            if len(items) > MAX_QUESTIONS:
+                yield f"- … and {len(items) - MAX_QUESTIONS} more (see the JSON report)"
             yield ""
 
     def coverage(self) -> Iterator[str]:
@@ -305,18 +338,7 @@ class _Doc:
         yield "|---|---|---|"
         for d in self.result.diagnostics:
             where = f"{d.source}:{d.line}" if d.line is not None else d.source
-            yield f"| {d.level} | {code(where)} | {cell(d.message)} |"
-
-    # --- helpers -----------------------------------------------------------------------
-
-    def _flow_name(self, f: Flow) -> str:
-        return f"{cell(self.name(f.source))} → {cell(self.name(f.target))} ({flow_label(f)})"
-
-    def _open(self) -> list[Finding]:
-        return [f for f in self.result.findings if f.suppression is None]
-
-    def _ids(self) -> set[str]:
-        return {b.id for b in self.graph.boundaries}
+            yield f"| {d.level} | {code(where, table=True)} | {cell(d.message)} |"
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:

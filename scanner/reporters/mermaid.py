@@ -8,8 +8,7 @@ from collections import defaultdict
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportOptions
 from scanner.reporters.common import worst
-from scanner.reporters.diagram import Cluster, Node, View, build
-from scanner.reporters.dot import RED, marks, title
+from scanner.reporters.diagram import RED, Cluster, Node, View, build, marks, title
 
 _ZONE_STYLE = {
     "internet": "fill:#fdecea,stroke:#5f6368,stroke-dasharray:5 5",

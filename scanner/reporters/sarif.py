@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,7 @@ def sarif_log(result: ScanResult) -> Json:
     findings = sorted(result.findings, key=Finding.sort_key)
     rules = _descriptors(result.rules, findings)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
+    defaults = {r.meta.id: r.meta.severity for r in result.rules}
     run: Json = {
         "tool": {
             "driver": {
@@ -73,7 +75,10 @@ def sarif_log(result: ScanResult) -> Json:
                 "toolExecutionNotifications": [_notification(d) for d in result.diagnostics],
             }
         ],
-        "results": [_result(f, index[f.rule], result.graph) for f in findings],
+        "results": [
+            _result(f, rule_id(f, defaults), index[rule_id(f, defaults)], result.graph)
+            for f in findings
+        ],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
@@ -137,10 +142,36 @@ def _rule_properties(stride: Iterable[str], controls: Iterable[str], severity: S
     }
 
 
+def rule_id(f: Finding, defaults: dict[str, Severity]) -> str:
+    """The descriptor a result points at. GitHub takes an alert's severity from its rule's
+    security-severity, so a finding that is unconfirmed, or whose severity differs from
+    its rule's, points at a sub-rule (SARIF's hierarchical ids): `TM-PUB-001/unconfirmed`
+    (rated low: it must not fail a check), `TM-RBAC-001/medium`."""
+    if f.confidence == Confidence.LOW:
+        return f"{f.rule}/unconfirmed"
+    default = defaults.get(f.rule)
+    return f.rule if default is None or f.severity == default else f"{f.rule}/{f.severity.label}"
+
+
+def _variant(base: Json, variant: str, severity: Severity) -> Json:
+    out: Json = copy.deepcopy(base)
+    out["id"] = f"{base['id']}/{variant}"
+    if "name" in out:
+        out["name"] += pascal_case(variant)
+    out["shortDescription"] = {"text": f"{base['shortDescription']['text']} ({variant})"}
+    out["defaultConfiguration"] = {
+        "level": "note" if variant == "unconfirmed" else LEVELS[severity]
+    }
+    out["properties"]["security-severity"] = SECURITY_SEVERITY[severity]
+    return out
+
+
 def _descriptors(rules: Sequence[Rule], findings: Sequence[Finding]) -> list[Json]:
-    """Every rule that ran, by id; plus a bare descriptor for any rule a finding names that
-    is not among them (a hand-built result), so every ruleIndex has a target."""
+    """Every rule that ran, by id; a sub-rule for each severity variant findings use (see
+    `rule_id`); and a bare descriptor for any rule a finding names that is not among them
+    (a hand-built result), so every ruleIndex has a target."""
     by_id = {r.meta.id: _descriptor(r) for r in rules}
+    defaults = {r.meta.id: r.meta.severity for r in rules}
     for f in findings:  # worst first, so an unknown rule takes its worst finding's level
         if f.rule not in by_id:
             by_id[f.rule] = {
@@ -149,6 +180,13 @@ def _descriptors(rules: Sequence[Rule], findings: Sequence[Finding]) -> list[Jso
                 "defaultConfiguration": {"level": LEVELS[f.severity]},
                 "properties": _rule_properties(f.stride, f.controls, f.severity),
             }
+            defaults[f.rule] = f.severity
+    for f in findings:
+        wanted = rule_id(f, defaults)
+        if wanted not in by_id:
+            variant = wanted.split("/", 1)[1]
+            severity = Severity.LOW if variant == "unconfirmed" else f.severity
+            by_id[wanted] = _variant(by_id[f.rule], variant, severity)
     return [by_id[k] for k in sorted(by_id)]
 
 
@@ -245,11 +283,11 @@ def _result_properties(f: Finding) -> Json:
     return props
 
 
-def _result(f: Finding, rule_index: int, graph: DFDGraph) -> Json:
+def _result(f: Finding, rule: str, rule_index: int, graph: DFDGraph) -> Json:
     resource = {"name": f.resource, "fullyQualifiedName": f.element, "kind": "resource"}
     primary = f.evidence[0] if f.evidence else None
     out: Json = {
-        "ruleId": f.rule,
+        "ruleId": rule,
         "ruleIndex": rule_index,
         "level": _level(f),
         "message": {"text": _message(f, graph)},

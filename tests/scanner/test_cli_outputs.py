@@ -26,7 +26,7 @@ def test_every_format_into_one_directory_twice_gives_identical_bytes(tmp_path: P
             "scan", str(SHOP), "--format", names, "--output-dir", str(tmp_path / run)
         )
         assert code == 1, err
-        assert out.startswith("tmscan shop: 12 files read")  # console goes to the terminal
+        assert out.startswith("tmscan shop: 14 files read")  # console goes to the terminal
     written = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert written == sorted(f.filename for f in FORMATS.values() if f.name != "console")
     for name in written:
@@ -45,7 +45,7 @@ def test_one_format_to_stdout_or_to_a_file(tmp_path: Path) -> None:
     code, out, _ = invoke(
         "scan", str(SHOP), "--format", "console", "--output", str(tmp_path / "c.txt")
     )
-    assert (tmp_path / "c.txt").read_text().startswith("tmscan shop: 12 files read")
+    assert (tmp_path / "c.txt").read_text().startswith("tmscan shop: 14 files read")
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,35 @@ def test_a_report_that_cannot_be_made_is_named_and_the_others_are_written(
     assert code == 2
     assert "tmscan: png: --format png needs Graphviz's `dot` program" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmscan.json"]
+
+
+def test_outputs_are_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    """Two fresh processes with different hash seeds and no cache write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    names = ",".join(f for f in FORMATS if f != "console")
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scanner",
+                "scan",
+                str(REPO / "fixtures" / "k8s-shop"),
+                "--format",
+                names,
+                "--output-dir",
+                str(tmp_path / seed),
+                "--no-cache",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+    for name in sorted(p.name for p in (tmp_path / "1").iterdir()):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

@@ -10,7 +10,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from scanner.model import Diagnostic, Suppression
 from scanner.pipeline import ScanResult
 from scanner.reporters import render
-from scanner.reporters.markdown import cell
+from scanner.reporters.markdown import cell, code
 
 from .test_mermaid import mermaid, parse_in_browser
 
@@ -60,24 +60,32 @@ def test_overview_and_flows(shop_result: ScanResult) -> None:
     assert len(rows) == 22
     assert (
         "| Internet | shop-prod-admin | http/80 | called | **no** | unknown | unknown | "
-        "⇄ Internet → subnet aws_vpc.main public subnets | `alb.tf:102` |" in rows
+        "⇄ Internet → subnet aws\\_vpc.main public subnets | `alb.tf:102` |" in rows
     )
     # A flow inside one zone has no crossing mark.
     assert (
-        "| aws_instance.app_a | shop-orders | postgres/5432 | called | unknown | unknown | "
+        "| aws\\_instance.app\\_a | shop-orders | postgres/5432 | called | unknown | unknown | "
         "unknown |  | `compute.tf:5` |" in rows
     )
 
 
 def test_threats_grouped_by_stride(shop_result: ScanResult) -> None:
     threats = markdown(shop_result).split("## Threats by STRIDE")[1].split("## Open questions")[0]
-    assert re.findall(r"^###+ .*$", threats, re.M) == [
+    assert re.findall(r"^###+ .*$|^- Also .*$", threats, re.M) == [
+        "### S — Spoofing",
+        "#### 1. TM-API-001 API operation callable without authentication (high)",
+        "### T — Tampering",
+        "#### 2. TM-API-006 Write operation accepts unbounded input (low)",
+        "- Also 5. TM-TLS-001 Internet-facing listener accepts plaintext HTTP on "
+        "`aws_lb_listener.admin_http` (under Information disclosure)",
         "### I — Information disclosure",
-        "#### 1. TM-PUB-001 Datastore reachable from the internet (high)",
-        "#### 2. TM-PUB-001 Datastore reachable from the internet (high)",
-        "#### 3. TM-TLS-001 Internet-facing listener accepts plaintext HTTP (medium)",
+        "#### 3. TM-PUB-001 Datastore reachable from the internet (high)",
+        "#### 4. TM-PUB-001 Datastore reachable from the internet (high)",
+        "#### 5. TM-TLS-001 Internet-facing listener accepts plaintext HTTP (medium)",
         "### D — Denial of service",
-        "#### 4. TM-RATE-001 Internet-facing API has no throttling or rate limit (medium)",
+        "#### 6. TM-RATE-001 Internet-facing API has no throttling or rate limit (medium)",
+        "- Also 2. TM-API-006 Write operation accepts unbounded input on `POST /orders` "
+        "(under Tampering)",
     ]
     assert "- **Resource:** `aws_db_instance.reporting` at `database.tf:52`" in threats
     assert "- **Path:** Internet → shop-reporting" in threats
@@ -90,9 +98,9 @@ def test_open_questions_list_unknown_facts(shop_result: ScanResult) -> None:
     questions = markdown(shop_result).split("## Open questions")[1].split("## Coverage")[0]
     assert re.findall(r"^- .*$", questions, re.M) == [
         "- Is Internet → shop-reporting (postgres/5432) encrypted in transit?",
-        "- Is Internet → aws_instance.bastion (tcp/22) encrypted in transit?",
+        "- Is Internet → aws\\_instance.bastion (tcp/22) encrypted in transit?",
         "- Is Internet → shop-prod-partner-feeds (https/443) encrypted in transit?",
-        "- Is shop-prod-admin → aws_instance.app_b (tcp/8081) encrypted in transit?",
+        "- Is shop-prod-admin → aws\\_instance.app\\_b (tcp/8081) encrypted in transit?",
         "- Does shop-prod-admin authenticate Internet → shop-prod-admin (http/80)?",
         "- Does shop-catalog-api authenticate Internet → shop-catalog-api (https/443)?",
         "- Does shop-orders-api authenticate Internet → shop-orders-api (https/443)?",
@@ -108,7 +116,7 @@ def test_unconfirmed_zone_findings_and_namespaces(k8s_result: ScanResult) -> Non
     unconfirmed = doc.split("### Unconfirmed")[1].split("## Open questions")[0]
     assert re.findall(r"^#### \d+\. (TM-\S+)", unconfirmed, re.M) == ["TM-PUB-001", "TM-SEG-001"]
     questions = doc.split("**Unconfirmed findings** (2)")[1]
-    assert questions.startswith("\n\n- TM-PUB-001 on `Deployment/shop/redis`: ")
+    assert questions.startswith("\n\n- TM-PUB-001 on redis: Deployment/shop/redis (cache) is ")
     assert (
         "    - **namespace: payments** (trust 3)\n"
         "      - fraud — process, container, `Deployment/payments/fraud` — "
@@ -117,12 +125,14 @@ def test_unconfirmed_zone_findings_and_namespaces(k8s_result: ScanResult) -> Non
 
 
 def test_unreadable_sources_and_suppressions_are_listed(shop_result: ScanResult) -> None:
-    first = shop_result.findings[0]
+    first = next(f for f in shop_result.findings if f.rule == "TM-PUB-001")
     result = dataclasses.replace(
         shop_result,
-        findings=(
-            dataclasses.replace(first, suppression=Suppression("baseline", "accepted risk")),
-            *shop_result.findings[1:],
+        findings=tuple(
+            dataclasses.replace(f, suppression=Suppression("baseline", "accepted risk"))
+            if f is first
+            else f
+            for f in shop_result.findings
         ),
         diagnostics=(Diagnostic("error", "broken.tf", "cannot parse: unexpected '}'", 7),),
     )
@@ -136,8 +146,19 @@ def test_unreadable_sources_and_suppressions_are_listed(shop_result: ScanResult)
         "### Suppressed or in the baseline\n\n- TM-PUB-001 on `aws_db_instance.reporting`: accepted risk"
         in doc
     )
-    assert doc.count("#### ") == 3
+    assert doc.count("#### ") == 5
 
 
 def test_cell_escapes_table_breakers() -> None:
-    assert cell("a|b\nc`d\\") == "a\\|b c'd\\\\"
+    assert cell("a|b\nc`d\\") == "a\\|b c\\`d\\\\"
+
+
+def test_hostile_names_stay_inert() -> None:
+    """Names come from identifiers, tags, metadata and file names: none of them may
+    become HTML, a link or a broken table in the document."""
+    assert cell("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert cell("[x](javascript:alert(1))") == "\\[x\\](javascript:alert(1))"
+    assert cell("a|b *c* _d_ & e") == "a\\|b \\*c\\* \\_d\\_ &amp; e"
+    assert code("a`b") == "``a`b``"
+    assert code("`a") == "`` `a ``"
+    assert code("x|y") == "`x|y`" and code("x|y", table=True) == "`x\\|y`"
