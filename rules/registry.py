@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from rules.api import (
+    ApiWithoutRateLimitEvidence,
+    CredentialsInUrl,
+    OperationWithoutAuthentication,
+    PlaintextApiServer,
+    UnboundedWriteInput,
+    WriteWithoutScopes,
+)
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
@@ -27,6 +35,12 @@ RULES: tuple[type[Rule], ...] = (
     NamespaceWithoutDefaultDeny,
     ServiceFlowWithoutMtls,
     OverprivilegedServiceAccount,
+    OperationWithoutAuthentication,
+    WriteWithoutScopes,
+    CredentialsInUrl,
+    PlaintextApiServer,
+    ApiWithoutRateLimitEvidence,
+    UnboundedWriteInput,
 )
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Protocol
 
 from collectors.kubernetes.collector import KubernetesCollector
+from collectors.openapi.collector import OpenApiCollector
 from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
 from rules.registry import builtin_rules
-from scanner import passes
+from scanner import config, passes
+from scanner.attach import attach_specs
 from scanner.discovery import discover
 from scanner.graph import DFDGraph
 from scanner.merge import merge
@@ -35,6 +37,7 @@ class ScanOptions:
 
     var_files: tuple[Path, ...] = ()  # Terraform variable files, applied in order
     use_cache: bool = True  # reuse parse results cached by content hash
+    config: Path | None = None  # the scan configuration; default: .tmscan.yaml at the root
 
 
 def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collector]:
@@ -42,6 +45,7 @@ def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collec
     return {
         "terraform": TerraformCollector(var_files=options.var_files, use_cache=options.use_cache),
         "kubernetes": KubernetesCollector(),
+        "openapi": OpenApiCollector(),
     }
 
 
@@ -88,7 +92,8 @@ def _scan(
     collectors = default_collectors(options) if collectors is None else collectors
     found = discover(root)
     base = root if root.is_dir() else root.parent
-    fragments = [Fragment(diagnostics=tuple(found.diagnostics))]
+    settings, problems = config.load(root, options.config)
+    fragments = [Fragment(diagnostics=(*found.diagnostics, *problems))]
     skipped = dict(found.skipped)
     for kind, files in sorted(found.by_kind.items()):
         collector = collectors.get(kind)
@@ -112,7 +117,7 @@ def _scan(
                     )
                 )
             )
-    model = passes.boundaries(merge(fragments))
+    model = passes.boundaries(attach_specs(merge(fragments), settings.links))
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
     rules = builtin_rules() if rules is None else rules
     result = evaluate(graph, rules)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from collectors.aws import records as r
+from collectors.aws.service_records import ApiDomainName, ApiMapping
 from scanner.model import INTERNET_ID, Element, Evidence, Flow, Part, facts
 
 Built = Iterator[tuple[str, Element, list[Flow]]]
@@ -52,6 +53,12 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
     for http in inv.http_apis:
         apis.append((http, http.name, True))
 
+    domains = {d.ref: d.domain for d in inv.of(ApiDomainName) if d.domain}
+    hosts: dict[str, set[str]] = defaultdict(set)
+    for m in inv.of(ApiMapping):
+        host = m.domain or domains.get(m.domain_ref or "")
+        if m.api and host:
+            hosts[m.api].add(host.lower())
     for api, name, public in apis:
         parts: list[Part] = []
         for st in sorted(stages.get(api.ref, ()), key=lambda s: (s.name or "", s.ref)):
@@ -87,6 +94,8 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
                 internet_facing=public,
                 endpoint_type=endpoint,
                 existence_unknown=api.conditional or None,
+                openapi_spec=api.spec_file if isinstance(api, r.RestApi | r.HttpApi) else None,
+                hosts=",".join(sorted(hosts[api.ref])) or None,
             ),
             parts=tuple(parts),
             evidence=(api.evidence,),

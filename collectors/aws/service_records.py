@@ -141,6 +141,7 @@ class BucketPolicy(Record):
 class RestApi(Record):
     name: str | None = None
     endpoint_types: tuple[str, ...] | None = None  # None = not stated (AWS default EDGE)
+    spec_file: str | None = None  # the OpenAPI file its body is read from (scan-relative)
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,20 @@ class ApiIntegration(Record):
 class HttpApi(Record):
     name: str | None = None
     protocol_type: str | None = None
+    spec_file: str | None = None  # the OpenAPI file its body is read from (scan-relative)
+
+
+@dataclass(frozen=True)
+class ApiDomainName(Record):
+    """An API Gateway custom domain (REST or HTTP)."""
+
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiMapping(Record):
+    """A base path / API mapping: serves `api` (and a stage) under a custom domain."""
+
+    api: str | None = None
+    domain: str | None = None  # the host name, when written literally
+    domain_ref: str | None = None  # else the ref of the ApiDomainName record

@@ -169,6 +169,24 @@ def _zone(namespace: str | None) -> str:
     return f"k8s:ns/{namespace}" if namespace else CLUSTER
 
 
+# Controller annotations that put a request-rate limit on an Ingress (ingress-nginx,
+# HAProxy Ingress). A limit set elsewhere (a CDN, a WAF, a Kong plugin) stays unknown.
+_RATE_LIMIT_ANNOTATIONS = (
+    "nginx.ingress.kubernetes.io/limit-rps",
+    "nginx.ingress.kubernetes.io/limit-rpm",
+    "nginx.ingress.kubernetes.io/limit-connections",
+    "nginx.ingress.kubernetes.io/global-rate-limit",
+    "haproxy.org/rate-limit-requests",
+    "haproxy-ingress.github.io/limit-rps",
+)
+
+
+def _rate_limited(notes: Mapping[str, str]) -> bool | None:
+    """True when an annotation limits the request rate; unknown otherwise (never False:
+    the limit may be enforced in front of the cluster)."""
+    return True if any(notes.get(k, "").strip() for k in _RATE_LIMIT_ANNOTATIONS) else None
+
+
 def _annotations(obj: K8sObject) -> dict[str, str]:
     raw = clean((obj.body.get("metadata") or {}).get("annotations") or {})
     return {str(k): str(v) for k, v in raw.items()}
@@ -340,11 +358,14 @@ class _Mapper:
             if tls:
                 tls_ev = _ev(ing, int(spec["tls"][0].get(LINE, ing.line)))
                 listeners.append(_Listener("HTTPS", 443, True, None, tls_ev, None))
+            hosts = [(r or {}).get("host") for r in spec.get("rules") or []]
+            hosts += [h for t in spec.get("tls") or [] for h in (t or {}).get("hosts") or []]
             el = self.entry_point(
                 ing,
                 listeners,
                 f"declared: Ingress {ing.address} routes external traffic",
                 facts(ingress_class=spec.get("ingressClassName")),
+                hosts,
             )
             for rule in spec.get("rules") or []:
                 for path in ((rule or {}).get("http") or {}).get("paths") or []:
@@ -362,10 +383,16 @@ class _Mapper:
                         )
 
     def entry_point(
-        self, obj: K8sObject, listeners: list[_Listener], why: str, props: Facts
+        self,
+        obj: K8sObject,
+        listeners: list[_Listener],
+        why: str,
+        props: Facts,
+        hosts: Iterable[Any] = (),
     ) -> Element:
         """A gateway element with one part per listener and, unless an annotation makes
-        its load balancer internal, a flow from the internet to each listener."""
+        its load balancer internal, a flow from the internet to each listener. `hosts`
+        (the host names it serves) let an API description find the element serving it."""
         parts = tuple(
             Part(
                 "listener",
@@ -382,7 +409,10 @@ class _Mapper:
             )
             for x in listeners
         )
+        names = sorted({str(h).lower().split("/")[-1] for h in hosts if h and str(h) != "*"})
+        props = facts(props, hosts=",".join(names) or None)
         el = self.element(obj, "load-balancer", parts=parts, props=props)
+        limited = _rate_limited(_annotations(obj))
         if not _internal(_annotations(obj)):
             for x in listeners:
                 proto = x.protocol.lower() if x.protocol in ("HTTP", "HTTPS") else "tcp"
@@ -395,6 +425,7 @@ class _Mapper:
                         "called",
                         why,
                         tls=x.tls,
+                        rate_limited=limited,
                         evidence=(x.evidence,),
                     )
                 )
@@ -437,11 +468,18 @@ class _Mapper:
                         protocol, listener["port"], tls, redirects, ev, listener.get("hostname")
                     )
                 )
+            hosts = [x.hostname for x in listeners]
+            hosts += [
+                h
+                for route, _ in attached
+                for h in (route.body.get("spec") or {}).get("hostnames") or []
+            ]
             el = self.entry_point(
                 gw,
                 listeners,
                 f"declared: Gateway {gw.address} listens for external traffic",
                 facts(gateway_class=spec.get("gatewayClassName")),
+                hosts,
             )
             for route, _ in attached:
                 for rule in (route.body.get("spec") or {}).get("rules") or []:
@@ -481,7 +519,9 @@ class _Mapper:
                 redirects = redirect if tls is False else None
                 listeners.append(_Listener(protocol, port["number"], tls, redirects, ev, None))
             why = f"declared: Istio Gateway {gw.address} listens for external traffic"
-            el = self.entry_point(gw, listeners, why, facts())
+            servers = (gw.body.get("spec") or {}).get("servers") or []
+            hosts = [h for server in servers for h in (server or {}).get("hosts") or []]
+            el = self.entry_point(gw, listeners, why, facts(), hosts)
             names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
             for vs in services:
                 spec = vs.body.get("spec") or {}

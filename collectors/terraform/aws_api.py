@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from collectors.aws import records as r
+from collectors.aws.service_records import ApiDomainName, ApiMapping
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
+from collectors.terraform.lazy_body import LazyBody
+
+# `body = file("${path.module}/openapi.yaml")` or templatefile(...): the usual way an API
+# Gateway's OpenAPI definition is kept beside the Terraform.
+_FILE_CALL = re.compile(r'\b(?:file|templatefile)\(\s*"(?:\$\{path\.(module|root)\}/)?([^"$]+)"')
+
+
+def spec_file(b: Block) -> str | None:
+    """The scan-relative path of the file an API's `body` is read from, if it names one."""
+    raw = b.body.raw("body") if isinstance(b.body, LazyBody) else b.body.get("body")
+    m = _FILE_CALL.search(raw) if isinstance(raw, str) else None
+    if m is None:
+        return None
+    base = "" if m[1] == "root" else posixpath.dirname(b.file)
+    path = posixpath.normpath(posixpath.join(base, m[2]))
+    return None if path.startswith("../") else path
 
 
 def _throttled(
@@ -41,6 +60,7 @@ def rest_api(b: Block) -> r.RestApi:
         key=None,  # REST API ids are generated; names are not unique
         name=name,
         endpoint_types=tuple(t.upper() for t in types) if types is not None else None,
+        spec_file=spec_file(b),
     )
 
 
@@ -139,6 +159,7 @@ def http_api(b: Block) -> r.HttpApi:
         b.evidence(),
         name=v.string(b.body.get("name")),
         protocol_type=(v.string(b.body.get("protocol_type")) or "").upper() or None,
+        spec_file=spec_file(b),
     )
 
 
@@ -158,4 +179,34 @@ def http_stage(b: Block) -> r.ApiStage:
         name=v.string(b.body.get("name")),
         throttled=throttled,
         throttle_evidence=evidence,
+    )
+
+
+def domain_name(b: Block) -> ApiDomainName:
+    """aws_api_gateway_domain_name and aws_apigatewayv2_domain_name."""
+    return ApiDomainName(
+        b.address, b.address, b.evidence(), domain=v.string(b.body.get("domain_name"))
+    )
+
+
+def rest_mapping(b: Block) -> ApiMapping:
+    """aws_api_gateway_base_path_mapping: serves a REST API under a custom domain."""
+    return _mapping(b, "api_id", "domain_name")
+
+
+def http_mapping(b: Block) -> ApiMapping:
+    """aws_apigatewayv2_api_mapping."""
+    return _mapping(b, "api_id", "domain_name")
+
+
+def _mapping(b: Block, api_key: str, domain_key: str) -> ApiMapping:
+    domain = b.body.get(domain_key)
+    refs = [a for a, _ in v.refs_in(domain)]
+    return ApiMapping(
+        b.address,
+        b.address,
+        b.evidence(),
+        api=v.ref(b.body.get(api_key)),
+        domain=v.string(domain),
+        domain_ref=refs[0] if refs else None,
     )

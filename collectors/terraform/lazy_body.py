@@ -80,6 +80,10 @@ class LazyBody(Mapping[str, Any]):
         self._cache[key] = out
         return out
 
+    def raw(self, key: str) -> Any:
+        """An attribute as written, unevaluated (python-hcl2's text for expressions)."""
+        return self._raw.get(key)
+
     def root_variables(self) -> set[str]:
         """The root variables behind every attribute read so far (nested blocks too)."""
         found = set(self._deps)

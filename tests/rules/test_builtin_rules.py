@@ -19,6 +19,10 @@ SHOP_FINDINGS = {
     ("TM-PUB-001", "aws_s3_bucket.partner_feeds", "storage.tf", 101, "high"),
     ("TM-TLS-001", "aws_lb_listener.admin_http", "alb.tf", 102, "high"),
     ("TM-RATE-001", "aws_api_gateway_stage.v1", "api.tf", 55, "high"),
+    # specs/orders-api.yaml, served by the orders API through its custom domain: no
+    # security requirement anywhere, and a free-text field without maxLength.
+    ("TM-API-001", "specs/orders-api.yaml", "specs/orders-api.yaml", 1, "high"),
+    ("TM-API-006", "POST /orders", "specs/orders-api.yaml", 15, "high"),
 }
 
 

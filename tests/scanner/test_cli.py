@@ -113,6 +113,8 @@ def test_malformed_file_beside_good_ones(tmp_path: Path) -> None:
         ("TM-PUB-001", "aws_s3_bucket.partner_feeds"),
         ("TM-TLS-001", "aws_lb_listener.admin_http"),
         ("TM-RATE-001", "aws_api_gateway_stage.v1"),
+        ("TM-API-001", "specs/orders-api.yaml"),
+        ("TM-API-006", "POST /orders"),
     }
 
 

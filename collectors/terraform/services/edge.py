@@ -7,6 +7,7 @@ from typing import Any
 
 from collectors.aws.records import Record
 from collectors.aws.services import edge as e
+from collectors.terraform import aws_api as api
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 
@@ -191,4 +192,8 @@ RESOURCES: dict[str, Callable[[Block], Record | list[Record]]] = {
     "aws_cloudfront_origin_access_control": origin_access_control,
     "aws_api_gateway_authorizer": rest_authorizer,
     "aws_apigatewayv2_authorizer": http_authorizer,
+    "aws_api_gateway_domain_name": api.domain_name,
+    "aws_apigatewayv2_domain_name": api.domain_name,
+    "aws_api_gateway_base_path_mapping": api.rest_mapping,
+    "aws_apigatewayv2_api_mapping": api.http_mapping,
 }

@@ -35,18 +35,22 @@ from scanner.reporters.sarif import pascal_case, render
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 ARN = "arn:aws:rds:eu-west-1:123456789012:db:orders"
 
-# From `tmscan scan fixtures/shop --format json`: (rule, level, file, line) per finding.
+# From `tmscan scan fixtures/shop --format json`: (rule id, level, file, line) per finding.
+# An unconfirmed finding points at its rule's `/unconfirmed` sub-rule (see sarif.rule_id).
 SHOP_EXPECTED = {
+    # no security requirement anywhere in the spec: a document-level finding
+    ("TM-API-001", "error", "specs/orders-api.yaml", 1),  # aws_api_gateway_rest_api.orders
+    ("TM-API-006", "note", "specs/orders-api.yaml", 15),  # POST /orders (low severity)
     ("TM-PUB-001", "error", "database.tf", 52),  # aws_db_instance.reporting
     ("TM-PUB-001", "error", "storage.tf", 101),  # aws_s3_bucket.partner_feeds (its policy)
     ("TM-RATE-001", "warning", "api.tf", 55),  # aws_api_gateway_stage.v1
     ("TM-TLS-001", "warning", "alb.tf", 102),  # aws_lb_listener.admin_http
 }
 K8S_EXPECTED = {
-    ("TM-PUB-001", "note", "shop/redis.yaml", 78),  # unconfirmed: NodePort exposure
+    ("TM-PUB-001/unconfirmed", "note", "shop/redis.yaml", 78),  # NodePort exposure
     ("TM-MTLS-001", "warning", "shop/orders.yaml", 48),  # Namespace/payments
     ("TM-MTLS-001", "warning", "shop/cart.yaml", 35),  # Namespace/shop
-    ("TM-SEG-001", "note", "namespaces.yaml", 1),  # unconfirmed: no policies at all
+    ("TM-SEG-001/unconfirmed", "note", "namespaces.yaml", 1),  # no policies at all
     ("TM-TLS-001", "warning", "shop/ingress.yaml", 37),
     ("TM-TLS-001", "warning", "shop/frontend.yaml", 107),
     ("TM-RES-001", "note", "shop/shipping.yaml", 1),  # low severity
@@ -129,7 +133,7 @@ def test_driver_describes_every_rule_that_ran(shop_result: ScanResult) -> None:
     assert driver["informationUri"] == "https://github.com/tmscan/tmscan"
     ids = [r["id"] for r in driver["rules"]]
     assert ids == sorted(r.meta.id for r in shop_result.rules)
-    assert len(ids) == 10  # all built-in rules, not only the 3 with findings
+    assert len(ids) == 16  # all built-in rules, not only the 5 with findings
 
 
 def test_rule_security_severity_and_level_follow_severity(shop_result: ScanResult) -> None:
@@ -199,7 +203,7 @@ def test_pascal_case() -> None:
 
 def test_shop_results_exact(shop_result: ScanResult) -> None:
     results = run_of(shop_result)["results"]
-    assert len(results) == 4
+    assert len(results) == 6
     assert {located(r) for r in results} == SHOP_EXPECTED
 
 
@@ -213,8 +217,8 @@ def test_k8s_results_exact_with_unconfirmed_as_note(k8s_result: ScanResult) -> N
             assert res["level"] == "note"
             assert "(unconfirmed): " in res["message"]["text"]
     assert {r["ruleId"] for r in results if r["properties"]["confidence"] == "low"} == {
-        "TM-PUB-001",
-        "TM-SEG-001",
+        "TM-PUB-001/unconfirmed",
+        "TM-SEG-001/unconfirmed",
     }
 
 
@@ -229,9 +233,152 @@ def test_fingerprints_and_rule_index(shop_result: ScanResult) -> None:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
 
 
+def _sub_rule(base: dict[str, Any], variant: str, level: str, security: str) -> dict[str, Any]:
+    """The descriptor `base` with only what a `<rule>/<variant>` sub-rule changes."""
+    return {
+        **base,
+        "id": f"{base['id']}/{variant}",
+        "name": base["name"] + variant.capitalize(),
+        "shortDescription": {"text": f"{base['shortDescription']['text']} ({variant})"},
+        "defaultConfiguration": {"level": level},
+        "properties": {**base["properties"], "security-severity": security},
+    }
+
+
+def test_unconfirmed_and_severity_variants_point_at_sub_rules(
+    k8s_result: ScanResult, validator: jsonschema.protocols.Validator
+) -> None:
+    # GitHub rates an alert by its rule's security-severity: a result whose rating differs
+    # from its rule's (unconfirmed, or another severity) points at a sub-rule of its own.
+    tls = next(f for f in k8s_result.findings if f.resource == "Ingress/shop/admin")
+    assert (tls.rule, tls.severity, tls.confidence) == (
+        "TM-TLS-001",
+        Severity.MEDIUM,
+        Confidence.HIGH,
+    )
+    raised = dataclasses.replace(tls, severity=Severity.HIGH)  # the rule's default is medium
+    findings = tuple(raised if f is tls else f for f in k8s_result.findings)
+    log = sarif(dataclasses.replace(k8s_result, findings=findings))
+    assert errors(validator, log) == []
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    by_id = {r["id"]: r for r in rules}
+    assert [r["id"] for r in rules] == sorted(
+        [
+            *(r.meta.id for r in k8s_result.rules),
+            "TM-PUB-001/unconfirmed",
+            "TM-SEG-001/unconfirmed",
+            "TM-TLS-001/high",
+        ]
+    )
+    for res in run["results"]:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    by_fp = {r["partialFingerprints"]["tmscan/v1"]: r for r in run["results"]}
+
+    # unconfirmed: rated low whatever the rule's severity, and a note
+    pub = next(f for f in k8s_result.findings if f.rule == "TM-PUB-001")
+    assert pub.confidence == Confidence.LOW and pub.severity == Severity.HIGH
+    res = by_fp[pub.fingerprint]
+    assert (res["ruleId"], res["level"]) == ("TM-PUB-001/unconfirmed", "note")
+    unconfirmed = rules[res["ruleIndex"]]
+    assert unconfirmed["id"] == "TM-PUB-001/unconfirmed"
+    assert unconfirmed["properties"]["security-severity"] == "3.0"
+    assert unconfirmed["defaultConfiguration"]["level"] == "note"
+    assert unconfirmed["name"] == "DatastoreReachableFromInternetUnconfirmed"
+    assert unconfirmed == _sub_rule(by_id["TM-PUB-001"], "unconfirmed", "note", "3.0")
+    assert by_id["TM-SEG-001/unconfirmed"] == _sub_rule(
+        by_id["TM-SEG-001"], "unconfirmed", "note", "3.0"
+    )
+
+    # another severity than the rule's: the sub-rule of that severity
+    res = by_fp[tls.fingerprint]
+    assert (res["ruleId"], res["level"]) == ("TM-TLS-001/high", "error")
+    assert res["properties"]["severity"] == "high"
+    variant = rules[res["ruleIndex"]]
+    assert variant["id"] == "TM-TLS-001/high"
+    assert variant["properties"]["security-severity"] == SECURITY_SEVERITY["high"] == "8.0"
+    assert variant["defaultConfiguration"] == {"level": "error"}
+    assert variant == _sub_rule(by_id["TM-TLS-001"], "high", "error", "8.0")
+    # the other TM-TLS-001 finding keeps the rule's severity, and so its rule
+    other = next(
+        f for f in k8s_result.findings if f.rule == "TM-TLS-001" and f.resource != tls.resource
+    )
+    assert by_fp[other.fingerprint]["ruleId"] == "TM-TLS-001"
+
+    # the base descriptors are still there, with their own ratings
+    assert by_id["TM-PUB-001"]["properties"]["security-severity"] == "8.0"
+    assert by_id["TM-PUB-001"]["defaultConfiguration"] == {"level": "error"}
+    assert by_id["TM-SEG-001"]["properties"]["security-severity"] == "5.5"
+    assert by_id["TM-SEG-001"]["defaultConfiguration"] == {"level": "warning"}
+    assert by_id["TM-TLS-001"]["properties"]["security-severity"] == "5.5"
+    assert by_id["TM-TLS-001"]["defaultConfiguration"] == {"level": "warning"}
+    assert by_id["TM-TLS-001"]["name"] == "PlaintextInternetListener"
+
+
+def test_shop_api_results_point_into_the_openapi_spec(shop_result: ScanResult) -> None:
+    results = run_of(shop_result)["results"]
+    orders = "tf:.//aws_api_gateway_rest_api.orders"
+    spec = {"uri": "specs/orders-api.yaml", "uriBaseId": "%SRCROOT%"}
+    auth = next(r for r in results if r["ruleId"] == "TM-API-001")
+    assert auth["level"] == "error"
+    assert auth["locations"] == [
+        {
+            "physicalLocation": {"artifactLocation": spec, "region": {"startLine": 1}},
+            "logicalLocations": [
+                {"name": "specs/orders-api.yaml", "fullyQualifiedName": orders, "kind": "resource"}
+            ],
+        }
+    ]
+    assert auth["message"]["text"] == (
+        "API operation callable without authentication: specs/orders-api.yaml declares no "
+        "security requirement at all: its 2 operation(s) take no credentials: POST /orders, "
+        "GET /orders/{orderId}."
+    )
+    # the operations it names: POST /orders and GET /orders/{orderId}
+    assert auth["relatedLocations"] == [
+        {"id": 1, "physicalLocation": {"artifactLocation": spec, "region": {"startLine": 15}}},
+        {"id": 2, "physicalLocation": {"artifactLocation": spec, "region": {"startLine": 42}}},
+    ]
+    assert auth["properties"] == {
+        "stride": ["S"],
+        "controls": ["authn"],
+        "confidence": "high",
+        "severity": "high",
+        "resource": "specs/orders-api.yaml",
+        "element": orders,
+    }
+    unbounded = next(r for r in results if r["ruleId"] == "TM-API-006")
+    assert unbounded["level"] == "note"
+    assert unbounded["locations"] == [
+        {
+            "physicalLocation": {"artifactLocation": spec, "region": {"startLine": 15}},
+            "logicalLocations": [
+                {"name": "POST /orders", "fullyQualifiedName": orders, "kind": "resource"}
+            ],
+        }
+    ]
+    assert unbounded["properties"] == {
+        "stride": ["T", "D"],
+        "controls": ["input-validation"],
+        "confidence": "high",
+        "severity": "low",
+        "resource": "POST /orders",
+        "element": orders,
+    }
+    assert "relatedLocations" not in unbounded and "codeFlows" not in unbounded
+
+
 def test_shop_result_detail(shop_result: ScanResult) -> None:
-    res = run_of(shop_result)["results"][0]
-    assert res["ruleId"] == "TM-PUB-001"
+    results = run_of(shop_result)["results"]
+    assert [r["ruleId"] for r in results] == [
+        "TM-API-001",
+        "TM-PUB-001",
+        "TM-PUB-001",
+        "TM-RATE-001",
+        "TM-TLS-001",
+        "TM-API-006",
+    ]
+    res = results[1]
     assert res["message"]["text"] == (
         "Datastore reachable from the internet: aws_db_instance.reporting (relational-db) is "
         "reachable from the internet: internet -> aws_db_instance.reporting (inferred: "
@@ -294,12 +441,13 @@ def test_zone_finding_names_the_boundary(k8s_result: ScanResult) -> None:
         [{"name": "Namespace/shop", "fullyQualifiedName": "k8s:ns/shop", "kind": "resource"}],
     ]
     assert [len(r.get("relatedLocations", [])) for r in mtls] == [0, 12]
-    seg = next(r for r in results if r["ruleId"] == "TM-SEG-001")
+    seg = next(r for r in results if r["ruleId"] == "TM-SEG-001/unconfirmed")
     assert "flow" not in seg["properties"]
 
 
 def test_path_becomes_a_code_flow(k8s_result: ScanResult) -> None:
-    res = next(r for r in run_of(k8s_result)["results"] if r["ruleId"] == "TM-PUB-001")
+    results = run_of(k8s_result)["results"]
+    res = next(r for r in results if r["ruleId"] == "TM-PUB-001/unconfirmed")
     (flow,) = res["codeFlows"]
     assert flow["message"] == {"text": "Internet -> redis-debug -> redis"}
     (thread,) = flow["threadFlows"]
@@ -336,7 +484,7 @@ def test_suppressed_finding_carries_an_external_suppression(
             "properties": {"kind": "baseline"},
         }
     ]
-    assert [("suppressions" in r) for r in results] == [True, False, False, False]
+    assert [("suppressions" in r) for r in results] == [True, False, False, False, False, False]
 
 
 def _live_result(rules: tuple[DatastoreReachableFromInternet, ...]) -> ScanResult:
@@ -464,7 +612,43 @@ def test_shop_notifications_and_base_ids(shop_result: ScanResult) -> None:
                 "text": "4 resources of types not modelled yet: aws_api_gateway_resource (2), "
                 "aws_apigatewayv2_route (1), aws_eip (1)"
             },
-        }
+        },
+        {
+            "level": "note",
+            "message": {
+                "text": "specs/catalog-api.yaml:1: served by aws_api_gateway_rest_api.catalog: "
+                "its body is read from specs/catalog-api.yaml"
+            },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": "specs/catalog-api.yaml",
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {"startLine": 1},
+                    }
+                }
+            ],
+        },
+        {
+            "level": "note",
+            "message": {
+                "text": "specs/orders-api.yaml:1: served by aws_api_gateway_rest_api.orders: "
+                "it serves host api.shop.example.com"
+            },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": "specs/orders-api.yaml",
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {"startLine": 1},
+                    }
+                }
+            ],
+        },
     ]
     assert run["originalUriBaseIds"] == {
         "%SRCROOT%": {"description": {"text": "The scanned directory (shop)."}}

@@ -350,12 +350,17 @@ def test_crossing_sets_of_the_k8s_shop(k8s_result: ScanResult) -> None:
 def test_shop_threats_sit_where_threat_dragon_allows_them(shop_result: ScanResult) -> None:
     tf = "tf:.//"
     assert _placed(_model(shop_result)) == {
-        f"{tf}aws_db_instance.reporting": [(1, "TM-PUB-001", "Information disclosure", "High")],
-        f"{tf}aws_s3_bucket.partner_feeds": [(2, "TM-PUB-001", "Information disclosure", "High")],
-        f"{tf}aws_api_gateway_rest_api.orders": [(3, "TM-RATE-001", "Denial of service", "Medium")],
+        f"{tf}aws_db_instance.reporting": [(2, "TM-PUB-001", "Information disclosure", "High")],
+        f"{tf}aws_s3_bucket.partner_feeds": [(3, "TM-PUB-001", "Information disclosure", "High")],
+        # the OpenAPI findings sit on the API Gateway serving the spec (T of TM-API-006's T, D)
+        f"{tf}aws_api_gateway_rest_api.orders": [
+            (1, "TM-API-001", "Spoofing", "High"),
+            (4, "TM-RATE-001", "Denial of service", "Medium"),
+            (6, "TM-API-006", "Tampering", "Low"),
+        ],
         # transport: on the plaintext flow, not on the load balancer
         f"internet->{tf}aws_alb.admin:http/80": [
-            (4, "TM-TLS-001", "Information disclosure", "Medium")
+            (5, "TM-TLS-001", "Information disclosure", "Medium")
         ],
     }
 

@@ -1,0 +1,153 @@
+"""Cross-source pass: put each API description on the element that serves it.
+
+An OpenAPI collector knows operations but not infrastructure; Terraform and Kubernetes
+know infrastructure but not operations. A spec is joined to the elements that serve it:
+by an explicit link in the configuration, by a Terraform API's `body = file(...)`, or by
+its server host names (Ingress/Gateway hosts, API Gateway custom domains, load balancer
+DNS names). Its operations, schemes and servers then become parts of those elements, so
+the rules see them where the internet reaches them. A spec nothing serves stays its own
+element, and a diagnostic says it could not be placed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from scanner.config import Link
+from scanner.merge import Merged
+from scanner.model import Diagnostic, Element, facts
+
+SPEC_TYPE = "web-api"
+
+
+def _hosts(e: Element) -> list[str]:
+    return [h for h in str(e.fact("hosts") or "").split(",") if h]
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    """`*.example.com` matches one label; anything else matches exactly."""
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return pattern == host
+
+
+def _lb_dns(e: Element, host: str) -> bool:
+    """An AWS load balancer's generated DNS name: `[internal-]<name>-<id>.<region>.elb.
+    amazonaws.com` (ALB, classic) or `<name>-<id>.elb.<region>.amazonaws.com` (NLB)."""
+    if e.type not in ("load-balancer", "network-load-balancer") or not e.name:
+        return False
+    pattern = (
+        rf"(internal-)?{re.escape(e.name.lower())}-[0-9a-z]+"
+        r"\.([a-z0-9-]+\.)?elb\.([a-z0-9-]+\.)?amazonaws\.com"
+    )
+    return re.fullmatch(pattern, host) is not None
+
+
+def _serving(spec: Element, candidates: Sequence[Element]) -> list[tuple[Element, str]]:
+    """The elements that serve a spec, each with how it was matched."""
+    file = spec.fact("openapi_spec")
+    by_body = [
+        (e, f"its body is read from {file}") for e in candidates if e.fact("openapi_spec") == file
+    ]
+    if by_body:
+        return by_body
+    found: list[tuple[Element, str]] = []
+    for host in _hosts(spec):
+        for e in candidates:
+            if any(_host_matches(p, host) for p in _hosts(e)):
+                found.append((e, f"it serves host {host}"))
+            elif _lb_dns(e, host):
+                found.append((e, f"{host} is its DNS name"))
+    return list({e.id: (e, why) for e, why in found}.values())
+
+
+def _linked(link: Link, candidates: Sequence[Element]) -> list[Element]:
+    name = link.served_by
+    for key in ("resource", "id", "name"):
+        hits = [e for e in candidates if getattr(e, key) == name]
+        if hits:
+            return hits
+    return []
+
+
+def _join(target: Element, spec: Element) -> Element:
+    """The serving element with the spec's operations, schemes, servers and facts."""
+    props = {k: v for k, v in spec.props.items() if k != "hosts"}
+    props.update(target.props)  # the element's own facts win
+    files = {*str(target.fact("openapi_spec") or "").split(","), str(spec.fact("openapi_spec"))}
+    props["openapi_spec"] = ",".join(sorted(files - {""}))
+    return replace(
+        target,
+        props=facts(props),
+        parts=target.parts + spec.parts,
+        evidence=target.evidence + spec.evidence,
+    )
+
+
+def attach_specs(model: Merged, links: Iterable[Link] = ()) -> Merged:
+    """Join each API description to the elements that serve it (see the module doc)."""
+    elements = {e.id: e for e in model.elements}
+    specs = [e for e in model.elements if e.type == SPEC_TYPE and e.fact("openapi_spec")]
+    candidates = [e for e in model.elements if e.type != SPEC_TYPE]
+    by_file = {str(e.fact("openapi_spec")): e for e in specs}
+    diagnostics = list(model.diagnostics)
+    explicit: dict[str, list[tuple[Element, str]]] = {}
+    for link in links:
+        if link.openapi not in by_file:
+            diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    link.source,
+                    f"links: no API description {link.openapi} was read",
+                    link.line,
+                )
+            )
+            continue
+        hits = _linked(link, candidates)
+        if not hits:
+            diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    link.source,
+                    f"links: nothing scanned is named {link.served_by}",
+                    link.line,
+                )
+            )
+            continue
+        why = f"{link.source} links it"
+        explicit.setdefault(link.openapi, []).extend((e, why) for e in hits)
+    dropped: set[str] = set()
+    for file, spec in sorted(by_file.items()):
+        serving = explicit.get(file) or _serving(spec, candidates)
+        if not serving:
+            hosts = ", ".join(_hosts(spec)) or "no host"
+            if spec.fact("api_public") is True:
+                message = (
+                    f"could not be placed: nothing scanned serves {hosts}; drawn as its own "
+                    "internet-facing API (link it under `links:` in .tmscan.yaml)"
+                )
+            else:
+                message = (
+                    f"could not be placed: nothing scanned serves it and its servers "
+                    f"({hosts}) are not public hosts; its exposure is unknown"
+                )
+            diagnostics.append(Diagnostic("warning", file, message, spec.evidence[0].line))
+            continue
+        for target, why in serving:
+            elements[target.id] = _join(elements[target.id], spec)
+            diagnostics.append(
+                Diagnostic(
+                    "info", file, f"served by {target.resource}: {why}", spec.evidence[0].line
+                )
+            )
+        dropped.add(spec.id)
+    flows = tuple(f for f in model.flows if f.source not in dropped and f.target not in dropped)
+    return replace(
+        model,
+        elements=tuple(e for i, e in elements.items() if i not in dropped),
+        flows=flows,
+        diagnostics=tuple(diagnostics),
+    )
