@@ -4,50 +4,79 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from rules.engine import Rule, RuleMeta, Verdict
 from scanner.graph import DFDGraph
-from scanner.model import INTERNET_ID, Confidence, Element, Evidence, Part, Severity
+from scanner.model import INTERNET_ID, Element, Part, Severity
 
-# Endpoints that exist to be called without credentials: health probes, sign-in and token
-# endpoints, the API's own description. Flagging them is noise, so they are skipped.
-_PUBLIC_BY_DESIGN = re.compile(
-    r"/(health|healthz|livez|readyz|ready|live|ping|status|version|"
-    r"login|signin|sign-in|logout|signout|sign-out|signup|sign-up|register|"
-    r"token|oauth2?|authorize|callback|\.well-known|openapi\.(json|ya?ml)|"
-    r"swagger(\.json|\.ya?ml)?|docs|api-docs)(/[^/]*)?/?$",
+# Endpoints that exist to be called without credentials. Probes, the API's own
+# description and discovery documents: reads only. Sign-in and token endpoints: any
+# method, but the path must end there (`/oauth/token`, not `/accounts/{id}/token`).
+_PUBLIC_READS = re.compile(
+    r"/(health|healthz|livez|readyz|ready|live|ping|status|version|openapi\.(json|ya?ml)|"
+    r"swagger(\.json|\.ya?ml)?|docs|api-docs)/?$|/\.well-known/",
+    re.IGNORECASE,
+)
+_SIGN_IN = re.compile(
+    r"^(/[^/{}]+)*/(login|signin|sign-in|logout|signout|sign-out|signup|sign-up|register|"
+    r"token|authorize|callback)/?$",
     re.IGNORECASE,
 )
 _MAX_LISTED = 10
 
 
-def _api_elements(graph: DFDGraph) -> Iterator[tuple[Element, list[Part]]]:
+@dataclass(frozen=True)
+class Api:
+    """One API description as it sits on the element serving it."""
+
+    element: Element
+    spec: Part  # the `api` part: the description's own facts
+    operations: list[Part]
+    schemes: list[Part]
+    servers: list[Part]
+    shared: bool  # the element serves more than one description
+
+    @property
+    def file(self) -> str:
+        return self.spec.name
+
+    def key(self) -> str | None:
+        """Extra fingerprint identity when one element serves several descriptions."""
+        return self.file if self.shared else None
+
+
+def apis(graph: DFDGraph) -> Iterator[Api]:
+    """Every API description in the model, with the parts that came from it."""
     for e in graph.elements:
-        ops = [p for p in e.parts if p.kind == "operation"]
-        if ops:
-            yield e, ops
-
-
-def _spec_evidence(e: Element) -> tuple[Evidence, ...]:
-    return tuple(ev for ev in e.evidence if ev.source == "openapi")[:1] or e.evidence[:1]
-
-
-def _spec_resource(e: Element) -> str:
-    return str(e.fact("openapi_spec") or e.resource)
+        specs = [p for p in e.parts if p.kind == "api"]
+        by_spec: dict[tuple[str, object], list[Part]] = {}
+        for p in e.parts:
+            by_spec.setdefault((p.kind, p.fact("spec")), []).append(p)
+        for spec in specs:
+            ops, schemes, servers = (
+                by_spec.get((kind, spec.name), [])
+                for kind in ("operation", "security-scheme", "server")
+            )
+            yield Api(e, spec, ops, schemes, servers, len(specs) > 1)
 
 
 def _internet(graph: DFDGraph, e: Element) -> bool:
     return any(f.source == INTERNET_ID for f in graph.flows_into(e.id, basis="called"))
 
 
-def _listed(items: list[str]) -> str:
+def listed(items: list[str]) -> str:
     more = len(items) - _MAX_LISTED
     return ", ".join(items[:_MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
 def public_by_design(op: Part) -> bool:
-    method = str(op.fact("method") or "")
-    return method in ("OPTIONS", "HEAD") or bool(_PUBLIC_BY_DESIGN.search(str(op.fact("path"))))
+    method, path = str(op.fact("method") or ""), str(op.fact("path") or "")
+    if method in ("OPTIONS", "HEAD"):
+        return True
+    if method == "GET" and _PUBLIC_READS.search(path):
+        return True
+    return bool(_SIGN_IN.match(path))
 
 
 class OperationWithoutAuthentication(Rule):
@@ -85,30 +114,31 @@ class OperationWithoutAuthentication(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            inbound = [f for f in graph.flows_into(e.id, basis="called")]
+        for api in apis(graph):
+            e = api.element
+            inbound = graph.flows_into(e.id, basis="called")
             if inbound and all(f.authn not in (None, "none") for f in inbound):
                 continue  # the infrastructure in front authenticates every caller
-            # No path on these findings: the fingerprint (which includes path ends) must
-            # not change when the API's exposure does; the severity says it instead.
-            severity = Severity.HIGH if _internet(graph, e) else Severity.MEDIUM
-            if e.fact("api_security_declared") is False:
-                exposed = [p for p in ops if not public_by_design(p)]
+            internet = _internet(graph, e)
+            if api.spec.fact("api_security_declared") is False:
+                exposed = [p for p in api.operations if not public_by_design(p)]
                 if exposed:
+                    writes = any(p.fact("writes") is True for p in exposed)
                     yield Verdict(
                         element=e.id,
-                        resource=_spec_resource(e),
+                        resource=api.file,
                         message=(
-                            f"{_spec_resource(e)} declares no security requirement at all: "
-                            f"its {len(exposed)} operation(s) take no credentials: "
-                            f"{_listed([p.name for p in exposed])}."
+                            f"{api.file} declares no security requirement at all: its "
+                            f"{len(exposed)} operation(s) take no credentials: "
+                            f"{listed([p.name for p in exposed])}."
                         ),
-                        evidence=_spec_evidence(e) + tuple(p.evidence[0] for p in exposed),
-                        severity=severity,
+                        evidence=api.spec.evidence + tuple(p.evidence[0] for p in exposed),
+                        severity=Severity.HIGH if internet and writes else Severity.MEDIUM,
                         part="spec",
+                        key=api.key(),
                     )
                 continue
-            for op in ops:
+            for op in api.operations:
                 if op.fact("anonymous") is not True or public_by_design(op):
                     continue
                 why = {
@@ -116,13 +146,15 @@ class OperationWithoutAuthentication(Rule):
                     "global": "the document's `security` allows anonymous calls",
                     "none": "neither it nor the document states a security requirement",
                 }[str(op.fact("security_from"))]
+                writes = op.fact("writes") is True
                 yield Verdict(
                     element=e.id,
                     resource=op.resource,
-                    message=f"{op.name} in {_spec_resource(e)} takes no credentials: {why}.",
+                    message=f"{op.name} in {api.file} takes no credentials: {why}.",
                     evidence=op.evidence,
-                    severity=severity if op.fact("writes") else min(severity, Severity.MEDIUM),
+                    severity=Severity.HIGH if internet and writes else Severity.MEDIUM,
                     part=op.name,
+                    key=api.key(),
                 )
 
 
@@ -155,17 +187,17 @@ class WriteWithoutScopes(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            if not any(p.fact("scoped") is True for p in ops):
+        for api in apis(graph):
+            if not any(p.fact("scoped") is True for p in api.operations):
                 continue
-            for op in ops:
+            for op in api.operations:
                 if (
                     op.fact("writes") is True
                     and op.fact("anonymous") is False
                     and op.fact("scoped") is False
                 ):
                     yield Verdict(
-                        element=e.id,
+                        element=api.element.id,
                         resource=op.resource,
                         message=(
                             f"{op.name} changes state but its security ({op.fact('security')}) "
@@ -173,6 +205,7 @@ class WriteWithoutScopes(Rule):
                         ),
                         evidence=op.evidence,
                         part=op.name,
+                        key=api.key(),
                     )
 
 
@@ -205,22 +238,42 @@ class CredentialsInUrl(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            for scheme in (p for p in e.parts if p.kind == "security-scheme"):
-                if scheme.fact("type") == "apiKey" and scheme.fact("location") == "query":
-                    used = scheme.fact("used_by")
-                    if isinstance(used, int) and used > 0:
-                        yield Verdict(
-                            element=e.id,
-                            resource=scheme.resource,
-                            message=(
-                                f"API key scheme {scheme.name!r} is sent in the query string, "
-                                f"by {used} operation(s): {scheme.fact('used_by_operations')}."
-                            ),
-                            evidence=scheme.evidence,
-                            part=scheme.name,
-                        )
-            for op in ops:
+        for api in apis(graph):
+            e = api.element
+            for scheme in api.schemes:
+                used = scheme.fact("used_by")
+                if (
+                    scheme.fact("type") == "apiKey"
+                    and scheme.fact("location") == "query"
+                    and isinstance(used, int)
+                    and used > 0
+                ):
+                    yield Verdict(
+                        element=e.id,
+                        resource=scheme.resource,
+                        message=(
+                            f"API key scheme {scheme.name!r} is sent in the query string, "
+                            f"by {used} operation(s): {scheme.fact('used_by_operations')}."
+                        ),
+                        evidence=scheme.evidence,
+                        part=scheme.name,
+                        key=api.key(),
+                    )
+            for server in api.servers:
+                if server.fact("credentials_in_url") is True:
+                    yield Verdict(
+                        element=e.id,
+                        resource=server.resource,
+                        message=(
+                            f"The server URL {server.name} in {api.file} carries a credential "
+                            "(user:password or a credential query parameter); it is not "
+                            "repeated here."
+                        ),
+                        evidence=server.evidence,
+                        part=server.name,
+                        key=api.key(),
+                    )
+            for op in api.operations:
                 params = op.fact("credential_params")
                 if params:
                     yield Verdict(
@@ -229,169 +282,5 @@ class CredentialsInUrl(Rule):
                         message=f"{op.name} takes a credential in its URL: {params}.",
                         evidence=op.evidence,
                         part=op.name,
-                    )
-
-
-class PlaintextApiServer(Rule):
-    """An API description that lists a public plaintext `http://` server.
-
-    Flags each server (OpenAPI `servers`, or Swagger 2.0 `schemes: [http]` with a host)
-    whose URL is plain HTTP on a public host name. Servers on localhost or private
-    names are development endpoints and not flagged. Severity rises when the API takes
-    credentials, above all HTTP basic, which are then sent in clear.
-
-    Why it matters: requests, responses and credentials on plain HTTP can be read and
-    changed on the network path (CWE-319); basic credentials are reusable passwords.
-
-    Remediation: serve the API only over HTTPS and remove the http:// server (or
-    redirect it); never accept basic credentials without TLS.
-    """
-
-    meta = RuleMeta(
-        id="TM-API-004",
-        name="plaintext-api-server",
-        title="API served over plaintext HTTP",
-        stride=("I", "T"),
-        controls=("tls",),
-        severity=Severity.MEDIUM,
-        remediation="Serve the API only over HTTPS; remove the http:// server or make it redirect.",
-        references=("CWE-319", "CWE-523", "OWASP ASVS 5.0 12.2.1", "OWASP API8:2023"),
-    )
-
-    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            basic = any(p.fact("basic_auth") is True for p in ops)
-            credentials = any(p.fact("anonymous") is False for p in ops)
-            for server in (p for p in e.parts if p.kind == "server"):
-                if server.fact("tls") is not False or server.fact("public") is not True:
-                    continue
-                note = (
-                    " HTTP basic credentials would cross the network in clear."
-                    if basic
-                    else " Credentials would cross the network in clear."
-                    if credentials
-                    else ""
-                )
-                yield Verdict(
-                    element=e.id,
-                    resource=server.resource,
-                    message=f"{_spec_resource(e)} lists the plaintext server {server.name}.{note}",
-                    evidence=server.evidence,
-                    severity=Severity.HIGH if basic or credentials else None,
-                    part=server.name,
-                )
-
-
-class ApiWithoutRateLimitEvidence(Rule):
-    """An internet-facing API whose description and infrastructure show no rate limit.
-
-    Applies to APIs an OpenAPI description puts on an internet-facing element. Counts as
-    a limit: rate-limit extensions in the description (x-amazon-apigateway usage plans,
-    Kong and Google quota extensions), 429 responses or RateLimit headers on every
-    operation, or infrastructure that throttles every internet flow into the element
-    (an ingress-nginx limit annotation, for example). API Gateway stages are judged by
-    TM-RATE-001 and not repeated here. When the infrastructure in front is not known
-    (a CDN or WAF may limit), the finding is unconfirmed.
-
-    Why it matters: without a limit one client can exhaust the service, run up its cost
-    or brute-force credentials (OWASP API4:2023).
-
-    Remediation: rate-limit the API at its entry point (ingress annotation, gateway
-    plugin, WAF rate-based rule) and document it (429 responses, RateLimit headers).
-    """
-
-    meta = RuleMeta(
-        id="TM-API-005",
-        name="api-without-rate-limit-evidence",
-        title="Internet-facing API shows no rate limit",
-        stride=("D",),
-        controls=("rate-limit",),
-        severity=Severity.MEDIUM,
-        remediation=(
-            "Rate-limit the API where the internet enters (ingress annotation, gateway "
-            "plugin or WAF rate-based rule) and document it with 429 responses."
-        ),
-        references=("CWE-770", "OWASP ASVS 5.0 2.4.1", "OWASP API4:2023"),
-    )
-
-    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            inbound = [f for f in graph.flows_into(e.id, basis="called") if f.source == INTERNET_ID]
-            if not inbound or any(p.kind == "stage" for p in e.parts):
-                continue
-            if e.fact("api_rate_limit") or all(p.fact("rate_limit") for p in ops):
-                continue
-            limits = [f.rate_limited for f in inbound]
-            if all(x is True for x in limits):
-                continue
-            known = False in limits
-            yield Verdict(
-                element=e.id,
-                resource=_spec_resource(e),
-                message=(
-                    (
-                        f"{e.resource} serves the API of {_spec_resource(e)}"
-                        if e.resource != _spec_resource(e)
-                        else f"The API of {_spec_resource(e)} is served"
-                    )
-                    + " to the internet and neither the description nor the infrastructure "
-                    "in front limits the request rate."
-                    + (
-                        ""
-                        if known
-                        else " Unconfirmed: a limit may be set in front (CDN, WAF) where the "
-                        "scanned sources do not show it."
-                    )
-                ),
-                evidence=_spec_evidence(e) + inbound[0].evidence[:1],
-                flow=inbound[0].id,
-                path=(INTERNET_ID, e.id),
-                confidence=Confidence.HIGH if known else Confidence.LOW,
-                part="spec",
-            )
-
-
-class UnboundedWriteInput(Rule):
-    """A write operation that accepts unbounded input.
-
-    Flags each POST, PUT or PATCH whose parameters or request body fields have no type,
-    strings without maxLength (or enum, pattern, a bounded format), arrays without
-    maxItems, or an explicitly open `additionalProperties`. One finding per operation,
-    listing the fields. Objects that merely omit additionalProperties are not flagged.
-
-    Why it matters: unbounded input lets a caller send huge or unexpected payloads that
-    exhaust memory and storage or reach code paths nobody validated (OWASP API4:2023,
-    mass assignment in API3:2023).
-
-    Remediation: give every field a type and bounds (maxLength, maxItems, enum) and
-    close objects with `additionalProperties: false`; validate requests against the
-    description at the gateway or in the service.
-    """
-
-    meta = RuleMeta(
-        id="TM-API-006",
-        name="unbounded-write-input",
-        title="Write operation accepts unbounded input",
-        stride=("T", "D"),
-        controls=("input-validation",),
-        severity=Severity.LOW,
-        remediation=(
-            "Bound every field (type, maxLength, maxItems, enum) "
-            "and validate requests against the schema."
-        ),
-        references=("CWE-20", "CWE-770", "OWASP ASVS 5.0 2.2.1", "OWASP API4:2023"),
-    )
-
-    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        for e, ops in _api_elements(graph):
-            for op in ops:
-                fields = op.fact("unbounded_inputs")
-                if op.fact("method") in ("POST", "PUT", "PATCH") and fields:
-                    listed = str(fields).split("; ")
-                    yield Verdict(
-                        element=e.id,
-                        resource=op.resource,
-                        message=f"{op.name} accepts unbounded input: {_listed(listed)}.",
-                        evidence=op.evidence,
-                        part=op.name,
+                        key=api.key(),
                     )

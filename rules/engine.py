@@ -72,6 +72,9 @@ class Verdict:
     severity: Severity | None = None  # overrides the rule's default
     remediation: str | None = None  # overrides the rule's default
     part: str | None = None  # the part (listener, stage) the verdict is on, if any
+    # More identity, when resource and part do not tell two verdicts apart (the same
+    # operation in two API descriptions served by one element).
+    key: str | None = None
 
 
 class Rule:
@@ -134,6 +137,8 @@ def _finding(graph: DFDGraph, meta: RuleMeta, v: Verdict) -> Finding:
     # name (two listeners of one classic ELB share the ELB's address).
     own = element is None or v.resource != element.resource
     part = v.resource if own else (v.part or "")
+    if v.key:
+        part += f"\x1f{v.key}"
     ends = (identity(graph, v.path[0]), identity(graph, v.path[-1])) if v.path else ()
     confidence, message = v.confidence, v.message
     # An element whose count/for_each is unknown may not exist: nothing on it is confirmed.

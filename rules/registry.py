@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from rules.api import (
-    ApiWithoutRateLimitEvidence,
-    CredentialsInUrl,
-    OperationWithoutAuthentication,
-    PlaintextApiServer,
-    UnboundedWriteInput,
-    WriteWithoutScopes,
-)
+from rules.api import CredentialsInUrl, OperationWithoutAuthentication, WriteWithoutScopes
+from rules.api_limits import ApiWithoutRateLimitEvidence, PlaintextApiServer, UnboundedWriteInput
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit

@@ -49,8 +49,8 @@ class PlaintextInternetListener(Rule):
                 for p in target.parts
                 if p.kind in ("listener", "stage") and p.fact("port") == flow.port
             ]
-            if not parts and any(p.kind == "server" for p in target.parts):
-                continue  # an API description's own servers: TM-API-004 judges them
+            if any(ev.source == "openapi" for ev in flow.evidence):
+                continue  # declared by an API description's server: TM-API-004 judges it
             if any(p.fact("redirects_to_https") is not False for p in parts):
                 continue  # redirects (or not known not to): no plaintext is served
             part = parts[0] if parts else None

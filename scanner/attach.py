@@ -46,22 +46,38 @@ def _lb_dns(e: Element, host: str) -> bool:
     return re.fullmatch(pattern, host) is not None
 
 
+def _split(entry: str) -> tuple[str, str]:
+    host, _, path = entry.partition("/")
+    return host, path.strip("/")
+
+
 def _serving(spec: Element, candidates: Sequence[Element]) -> list[tuple[Element, str]]:
-    """The elements that serve a spec, each with how it was matched."""
+    """The elements that serve a spec, each with how it was matched. By host name, the
+    longest base path that matches wins (one domain, several APIs under /orders and
+    /catalog)."""
     file = spec.fact("openapi_spec")
     by_body = [
         (e, f"its body is read from {file}") for e in candidates if e.fact("openapi_spec") == file
     ]
     if by_body:
         return by_body
-    found: list[tuple[Element, str]] = []
-    for host in _hosts(spec):
+    scored: dict[str, tuple[int, Element, str]] = {}
+    servers = [h for h in str(spec.fact("server_paths") or "").split(",") if h] or _hosts(spec)
+    for server in servers:
+        host, path = _split(server)
         for e in candidates:
-            if any(_host_matches(p, host) for p in _hosts(e)):
-                found.append((e, f"it serves host {host}"))
-            elif _lb_dns(e, host):
-                found.append((e, f"{host} is its DNS name"))
-    return list({e.id: (e, why) for e, why in found}.values())
+            for entry in _hosts(e):
+                pattern, base = _split(entry)
+                if _host_matches(pattern, host) and (not base or f"{path}/".startswith(f"{base}/")):
+                    score = len(base) + 1
+                    if score > scored.get(e.id, (0,))[0]:
+                        scored[e.id] = (score, e, f"it serves {entry}")
+            if e.id not in scored and _lb_dns(e, host):
+                scored[e.id] = (1, e, f"{host} is its DNS name")
+    if not scored:
+        return []
+    best = max(score for score, _, _ in scored.values())
+    return [(e, why) for score, e, why in scored.values() if score == best]
 
 
 def _linked(link: Link, candidates: Sequence[Element]) -> list[Element]:
@@ -74,10 +90,10 @@ def _linked(link: Link, candidates: Sequence[Element]) -> list[Element]:
 
 
 def _join(target: Element, spec: Element) -> Element:
-    """The serving element with the spec's operations, schemes, servers and facts."""
-    props = {k: v for k, v in spec.props.items() if k != "hosts"}
-    props.update(target.props)  # the element's own facts win
+    """The serving element with the spec's parts; its own facts stay (the spec's facts
+    travel on its `api` part, so several specs on one element stay apart)."""
     files = {*str(target.fact("openapi_spec") or "").split(","), str(spec.fact("openapi_spec"))}
+    props = dict(target.props)
     props["openapi_spec"] = ",".join(sorted(files - {""}))
     return replace(
         target,

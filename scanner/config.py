@@ -66,6 +66,8 @@ def load(root: Path, explicit: Path | None = None) -> tuple[Config, list[Diagnos
         doc = yaml.load(path.read_text("utf-8"), Loader=_LineLoader)  # a SafeLoader
     except OSError as e:
         return Config(), [Diagnostic("error", label, f"cannot read: {e.strerror or e}")]
+    except UnicodeDecodeError:
+        return Config(), [Diagnostic("error", label, "cannot read: not UTF-8 text")]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

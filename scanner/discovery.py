@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,55 +52,59 @@ def classify(path: Path) -> str | None:
         return "terraform"
     if name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
         return "kubernetes"  # rendered with `kubectl kustomize`
-    if name.endswith((".yaml", ".yml", ".json")):
+    if name.endswith(".json"):
+        return _json_kind(path)
+    if name.endswith((".yaml", ".yml")):
         head = _head(path)
         if head is None:
             return None
-        if name.endswith(".json") and _is_terraform_json(path, head):
-            return "terraform"
-        lowered = head.lower()
-        if (
-            '"openapi"' in lowered
-            or '"swagger"' in lowered
-            or "\nopenapi:" in "\n" + lowered
-            or "\nswagger:" in "\n" + lowered
-        ):
+        # A top-level (column 0) key decides, wherever it is in the file: YAML writers that
+        # sort keys put `openapi:` or `swagger:` far down.
+        if head.startswith(("openapi:", "swagger:")) or _API_KEY.search(_text(path) or ""):
             return "openapi"
+        lowered = head.lower()
         if "apiversion" in lowered and "kind" in lowered:
             return "kubernetes"
+    return None
+
+
+_API_KEY = re.compile(r"^(openapi|swagger)\s*:", re.M)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def _json_kind(path: Path) -> str | None:
+    """A JSON file's kind from its top-level keys (sorted keys may put them anywhere)."""
+    text = _text(path)
+    if text is None or not text.lstrip().startswith("{"):
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        head = text[:_SNIFF_BYTES]  # not JSON: a broken spec or plan still has its keys
+        return "openapi" if re.search(r'"(openapi|swagger)"\s*:', head) else None
+    if not isinstance(doc, dict):
+        return None
+    if "format_version" in doc and "terraform_version" in doc:
+        return "terraform"
+    if "openapi" in doc or "swagger" in doc:
+        return "openapi"
+    if "apiVersion" in doc and "kind" in doc:
+        return "kubernetes"
     return None
 
 
 def _head(path: Path) -> str | None:
     try:
         with path.open("rb") as f:
-            return f.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+            return f.read(_SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     except OSError:
         return None
-
-
-def _is_terraform_json(path: Path, head: str) -> bool:
-    """`terraform show -json` output: plan or state (format_version + terraform_version)."""
-    if '"format_version"' in head and '"terraform_version"' in head:
-        return True
-    if not head.lstrip().startswith("{") or '"format_version"' not in head + _tail(path):
-        return False
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and "format_version" in doc and "terraform_version" in doc
-
-
-def _tail(path: Path) -> str:
-    """The end of a file: a re-serialised plan may put format_version last."""
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            f.seek(max(0, f.tell() - _SNIFF_BYTES))
-            return f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def discover(root: Path) -> Discovered:

@@ -38,6 +38,22 @@ def _rest_stage_throttle(
     return False, stage.evidence
 
 
+def _authn(methods: list[r.ApiMethod]) -> str | None:
+    """How a REST API authenticates callers, when every method says the same: its
+    authorizer type (cognito_user_pools, custom, aws_iam), an API key, or none."""
+    kinds = set()
+    for m in methods:
+        if m.authorization is None or m.api_key_required is None:
+            return None
+        if m.authorization != "NONE":
+            kinds.add(m.authorization.lower())
+        elif m.api_key_required:
+            kinds.add("api-key")
+        else:
+            kinds.add("none")
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> Built:
     """API Gateway REST and HTTP APIs with their stages, and their internet flows."""
     stages: dict[str, list[r.ApiStage]] = defaultdict(list)
@@ -58,7 +74,7 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
     for m in inv.of(ApiMapping):
         host = m.domain or domains.get(m.domain_ref or "")
         if m.api and host:
-            hosts[m.api].add(host.lower())
+            hosts[m.api].add(host.lower() + (f"/{m.base_path}" if m.base_path else ""))
     for api, name, public in apis:
         parts: list[Part] = []
         for st in sorted(stages.get(api.ref, ()), key=lambda s: (s.name or "", s.ref)):
@@ -112,6 +128,9 @@ def api_elements(inv: r.Inventory, eid: Callable[[str], str], account: str) -> B
                     derivation=f"declared: {api.address} has a public endpoint",
                     tls=True,  # API Gateway serves HTTPS only
                     rate_limited=rate_limited,
+                    authn=_authn([m for m in inv.api_methods if m.api == api.ref])
+                    if isinstance(api, r.RestApi)
+                    else None,
                     evidence=(api.evidence,),
                 )
             )

@@ -204,3 +204,4 @@ class ApiMapping(Record):
     api: str | None = None
     domain: str | None = None  # the host name, when written literally
     domain_ref: str | None = None  # else the ref of the ApiDomainName record
+    base_path: str | None = None  # the path it is served under ("" or None: the root)

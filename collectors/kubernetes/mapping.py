@@ -181,10 +181,28 @@ _RATE_LIMIT_ANNOTATIONS = (
 )
 
 
+def _authn(notes: Mapping[str, str]) -> str | None:
+    """Authentication an ingress controller performs before routing (ingress-nginx
+    external auth or basic auth); unknown otherwise."""
+    if notes.get("nginx.ingress.kubernetes.io/auth-url", "").strip():
+        return "external-auth"
+    kind = notes.get("nginx.ingress.kubernetes.io/auth-type", "").strip().lower()
+    return kind or None
+
+
 def _rate_limited(notes: Mapping[str, str]) -> bool | None:
     """True when an annotation limits the request rate; unknown otherwise (never False:
     the limit may be enforced in front of the cluster)."""
     return True if any(notes.get(k, "").strip() for k in _RATE_LIMIT_ANNOTATIONS) else None
+
+
+def _bound_to(vs: K8sObject, gateways: set[str]) -> bool:
+    """Is a VirtualService bound to one of these Istio Gateways (`ns/name` or FQDN)?"""
+    named = (vs.body.get("spec") or {}).get("gateways") or []
+    return any(
+        (str(g) if "/" in str(g) or "." in str(g) else f"{vs.namespace}/{g}") in gateways
+        for g in named
+    )
 
 
 def _annotations(obj: K8sObject) -> dict[str, str]:
@@ -193,10 +211,10 @@ def _annotations(obj: K8sObject) -> dict[str, str]:
 
 
 class _Mapper:
-    def __init__(self, objs: list[K8sObject]) -> None:
+    def __init__(self, objs: list[K8sObject], complete: bool = True) -> None:
         self.index = Index(objs)
         self.objs = objs
-        self.mesh = Mesh(objs)
+        self.mesh = Mesh(objs, root_visible=complete)
         self.rbac = Rbac(objs)
         self.policies = Policies(objs)
         self.authz = AuthorizationPolicies(objs, self.mesh.meshed)
@@ -426,6 +444,7 @@ class _Mapper:
                         why,
                         tls=x.tls,
                         rate_limited=limited,
+                        authn=_authn(_annotations(obj)),
                         evidence=(x.evidence,),
                     )
                 )
@@ -519,18 +538,15 @@ class _Mapper:
                 redirects = redirect if tls is False else None
                 listeners.append(_Listener(protocol, port["number"], tls, redirects, ev, None))
             why = f"declared: Istio Gateway {gw.address} listens for external traffic"
+            names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
+            bound = [vs for vs in services if _bound_to(vs, names)]
+            # The server's hosts (often "*"), and the real names its VirtualServices serve.
             servers = (gw.body.get("spec") or {}).get("servers") or []
             hosts = [h for server in servers for h in (server or {}).get("hosts") or []]
+            hosts += [h for vs in bound for h in (vs.body.get("spec") or {}).get("hosts") or []]
             el = self.entry_point(gw, listeners, why, facts(), hosts)
-            names = {f"{gw.namespace}/{gw.name}", f"{gw.name}.{gw.namespace}.svc.cluster.local"}
-            for vs in services:
+            for vs in bound:
                 spec = vs.body.get("spec") or {}
-                bound = {
-                    str(g) if "/" in str(g) or "." in str(g) else f"{vs.namespace}/{g}"
-                    for g in spec.get("gateways") or []
-                }
-                if not bound & names:
-                    continue
                 for kind in ("http", "tls", "tcp"):
                     for route in spec.get(kind) or []:
                         for dest in (route or {}).get("route") or []:
@@ -720,9 +736,10 @@ class _Mapper:
         return out
 
 
-def to_fragment(objs: Iterable[K8sObject]) -> Fragment:
-    """Map manifests to a Fragment. Pure: objects in, model objects out."""
-    m = _Mapper(list(objs))
+def to_fragment(objs: Iterable[K8sObject], complete: bool = True) -> Fragment:
+    """Map manifests to a Fragment. Pure: objects in, model objects out. `complete` is
+    False for a live scan limited to some namespaces (the mesh root was not seen)."""
+    m = _Mapper(list(objs), complete)
     m.workloads()
     m.services()
     m.ingresses()

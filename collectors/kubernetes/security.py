@@ -164,7 +164,11 @@ def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:
 class Mesh:
     """Istio and Linkerd: which pods are meshed, and whether mTLS is enforced to them."""
 
-    def __init__(self, objs: list[K8sObject]) -> None:
+    def __init__(self, objs: list[K8sObject], root_visible: bool = True) -> None:
+        # False when the scan may not have seen the mesh root (istio-system) policy: a
+        # live scan limited to some namespaces. An unset mode is then unknown, not
+        # Istio's PERMISSIVE default.
+        self.root_visible = root_visible or any(o.namespace == "istio-system" for o in objs)
         self.injected_ns: dict[str, bool] = {}
         self.linkerd_ns: set[str] = set()
         self.peer_auth: list[K8sObject] = []
@@ -253,7 +257,10 @@ class Mesh:
             return None
         if dst_meshed is False:
             return False
-        if not self.linkerd(dst) and self.mode(dst, port) == "STRICT":
+        mode = None if self.linkerd(dst) else self.mode(dst, port)
+        if not self.linkerd(dst) and mode is None and not self.root_visible:
+            return None  # the mesh-wide default may be STRICT where the scan did not look
+        if mode == "STRICT":
             # Enforced at the receiving sidecar: a plaintext (unmeshed) caller is refused.
             return not self._plaintext_rule(dst, port, hosts)
         if src_meshed is False:

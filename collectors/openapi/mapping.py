@@ -4,7 +4,8 @@ parts, and the internet flows its public servers declare."""
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from collectors.openapi.spec import Operation, Requirement, SecurityScheme, Server, Spec
 from scanner.model import INTERNET_ID, Element, Evidence, Flow, Fragment, Part, facts
@@ -22,30 +23,14 @@ _PRIVATE_SUFFIXES = (
     ".svc",
     ".cluster.local",
 )
-# Parameter names that carry a credential.
-_SECRET_NAMES = frozenset(
-    {
-        "apikey",
-        "api_key",
-        "api-key",
-        "key",
-        "token",
-        "access_token",
-        "accesstoken",
-        "auth",
-        "auth_token",
-        "authorization",
-        "password",
-        "passwd",
-        "secret",
-        "client_secret",
-        "session",
-        "sessionid",
-        "session_id",
-        "jwt",
-        "signature",
-        "sig",
-    }
+# Words that make a parameter name a credential (api_key, X-API-Key, private_token,
+# refresh_token, client_secret, password, sig, ...), matched on the name's words.
+_SECRET_WORDS = re.compile(
+    r"(^|[^a-z])(api[-_]?key|apikey|token|secret|password|passwd|signature|sig|"
+    r"session(id)?|jwt|auth|access[-_]?key)([^a-z]|$)"
+)
+_HOST = re.compile(
+    r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$", re.I
 )
 _SCOPED_TYPES = frozenset({"oauth2", "openIdConnect"})
 
@@ -57,8 +42,9 @@ def element_id(spec_file: str) -> str:
 def split_server(url: str) -> tuple[str | None, str | None, int | None]:
     """(scheme, host, port) of a server URL; None where it does not say (relative URLs,
     `//host` in Swagger 2.0 without `schemes`, templated hosts)."""
-    # `api.example.com/v1` (no scheme, no //) is a host and a path, not a relative path.
-    bare = "//" not in url and "." in url.split("/", maxsplit=1)[0]
+    # `api.example.com/v1` (no scheme, no //) is a host and a path; `./v1` and `/v1` are
+    # paths relative to wherever the description is served.
+    bare = "//" not in url and bool(_HOST.match(url.split("/", maxsplit=1)[0]))
     parts = urlsplit(f"//{url}" if bare else url)
     host = (parts.hostname or "").lower() or None
     if host is not None and ("{" in host or "}" in host):
@@ -68,6 +54,28 @@ def split_server(url: str) -> tuple[str | None, str | None, int | None]:
     except ValueError:
         port = None
     return (parts.scheme.lower() or None), host, port
+
+
+def redact(url: str) -> str:
+    """A URL fit for a report: no user:password, no query string (either may hold a
+    credential)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = (parts.hostname or "") + (f":{port}" if port else "") if parts.netloc else ""
+    if parts.username or parts.password:
+        netloc = f"***@{netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+def credentials_in_url(url: str) -> bool:
+    """A server URL that carries user:password or a credential-named query parameter."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return True
+    return any(_SECRET_WORDS.search(k.lower()) for k, _ in parse_qsl(parts.query))
 
 
 def public_host(host: str | None) -> bool | None:
@@ -108,7 +116,7 @@ def _credential_params(op: Operation) -> list[str]:
     return [
         f"{f.location} parameter '{f.name}'"
         for f in op.inputs
-        if f.location in ("query", "path") and f.name.lower().replace("-", "_") in _SECRET_NAMES
+        if f.location in ("query", "path") and _SECRET_WORDS.search(f.name.lower())
     ]
 
 
@@ -116,7 +124,12 @@ def _operation(op: Operation, spec: Spec) -> Part:
     uses = {name for alt in op.security for name, _ in alt}
     schemes = [s for name in sorted(uses) if (s := spec.scheme(name)) is not None]
     basic = any(s.type == "http" and s.scheme == "basic" for s in schemes)
-    unbounded = [f"{f.name}: {', '.join(f.unbounded)}" for f in op.inputs if f.unbounded]
+    # Path segments are bounded by the URL itself: only other inputs count.
+    unbounded = [
+        f"{f.name}: {', '.join(f.unbounded)}"
+        for f in op.inputs
+        if f.unbounded and f.location != "path"
+    ]
     evidence = [_ev(op.file, op.line)]
     if op.security_line is not None:
         evidence.append(
@@ -132,6 +145,7 @@ def _operation(op: Operation, spec: Spec) -> Part:
         op.address,
         op.address,
         facts(
+            spec=spec.file,
             method=op.method.upper(),
             path=op.path,
             operation_id=op.operation_id,
@@ -161,6 +175,7 @@ def _scheme(s: SecurityScheme, spec: Spec) -> Part:
         s.name,
         f"{where}.{s.name}",
         facts(
+            spec=spec.file,
             type=s.type,
             location=s.location,
             scheme=s.scheme,
@@ -177,11 +192,14 @@ def _scheme(s: SecurityScheme, spec: Spec) -> Part:
 
 def _server(server: Server, spec: Spec) -> Part:
     scheme, host, port = split_server(server.url)
+    shown = redact(server.url)
     return Part(
         "server",
-        server.url,
-        server.url,
+        shown,
+        shown,
         facts(
+            spec=spec.file,
+            credentials_in_url=credentials_in_url(server.url) or None,
             scheme=scheme,
             host=host,
             port=port,
@@ -205,12 +223,37 @@ def to_fragment(spec: Spec) -> Fragment:
     """The API element with its parts, and one internet flow per public (scheme, port)."""
     servers = [_server(s, spec) for s in spec.servers]
     hosts = sorted({str(h) for p in servers if (h := p.fact("host"))})
+    # host/path of each server: which element serves it may depend on the base path
+    bases = sorted(
+        {
+            f"{h}{urlsplit(s.url).path.rstrip('/')}"
+            for s, p in zip(spec.servers, servers, strict=True)
+            if (h := p.fact("host"))
+        }
+    )
     public = [p for p in servers if p.fact("public") is True]
     ops = [_operation(op, spec) for op in spec.operations]
+    # Does the description say anything about security? (A malformed `security` does:
+    # what it meant is unknown, not "none".)
     declared = spec.security is not None or any(
-        op.security_from == "operation" and any(op.security) for op in spec.operations
+        op.security_from == "malformed" or (op.security_from == "operation" and any(op.security))
+        for op in spec.operations
     )
     anonymous = [p.fact("anonymous") for p in ops]
+    api = Part(
+        "api",
+        spec.file,
+        spec.file,
+        facts(
+            spec=spec.file,
+            title=spec.title or None,
+            openapi_version=spec.version,
+            api_public=_exposure(servers),
+            api_security_declared=declared,
+            api_rate_limit="; ".join(spec.rate_limit) or None,
+        ),
+        (_ev(spec.file, spec.line),),
+    )
     element = Element(
         id=element_id(spec.file),
         kind="process",
@@ -219,13 +262,11 @@ def to_fragment(spec: Spec) -> Fragment:
         resource=spec.file,
         props=facts(
             openapi_spec=spec.file,
-            openapi_version=spec.version,
             hosts=",".join(hosts) or None,
+            server_paths=",".join(bases) or None,
             api_public=_exposure(servers),
-            api_security_declared=declared,
-            api_rate_limit="; ".join(spec.rate_limit) or None,
         ),
-        parts=(*ops, *(_scheme(s, spec) for s in spec.schemes), *servers),
+        parts=(api, *ops, *(_scheme(s, spec) for s in spec.schemes), *servers),
         evidence=(_ev(spec.file, spec.line),),
     )
     flows: dict[tuple[str, int | None], Flow] = {}

@@ -25,6 +25,7 @@ class Context:
     swagger: bool  # Swagger 2.0 rather than OpenAPI 3.x
     security: tuple[Requirement, ...] | None = None  # global requirement
     security_line: int | None = None
+    security_malformed: bool = False  # the document's `security` is there but unreadable
     servers: list[Server] = field(default_factory=list)  # path/operation-level overrides
     bounds: Bounds = field(init=False)
 
@@ -126,8 +127,12 @@ def _operation(ctx: Context, path: str, method: str, item: YamlMap, op: YamlMap)
     own = ctx.requirements(op)
     if own is not None:
         security, source, line = own, "operation", op.key_line("security")
+    elif "security" in op:  # written but not readable: unknown, never "none"
+        security, source, line = (), "malformed", op.key_line("security")
     elif ctx.security is not None:
         security, source, line = ctx.security, "global", ctx.security_line
+    elif ctx.security_malformed:
+        security, source, line = (), "malformed", ctx.security_line
     else:
         security, source, line = (), "none", None
     operation_id = op.get("operationId")

@@ -80,7 +80,8 @@ def _spec(
     version, line = found
     ctx = Context(resolver, diagnostics, swagger=version == "2.0")
     ctx.security = ctx.requirements(document)
-    ctx.security_line = document.key_line("security") if ctx.security is not None else None
+    ctx.security_malformed = ctx.security is None and "security" in document
+    ctx.security_line = document.key_line("security") if "security" in document else None
     info = ctx.mapping(document, "info")
     title = info.get("title") if info is not None else None
     paths = ctx.mapping(document, "paths")

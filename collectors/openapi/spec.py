@@ -52,7 +52,9 @@ class Operation:
     # global one, else none. () means no alternative at all; an alternative that is
     # itself () (`- {}`) means anonymous access is one of the options.
     security: tuple[Requirement, ...]
-    security_from: str  # "operation" | "global" | "none" (neither states one)
+    # "operation" | "global" | "none" (neither states one) | "malformed" (written but
+    # unreadable: the requirement is unknown)
+    security_from: str
     security_line: int | None  # where the effective requirement is written
     inputs: tuple[Field, ...]  # every parameter and request-body field, in order
     responses: tuple[str, ...]  # status codes as written ("200", "4XX", "default")
@@ -67,8 +69,10 @@ class Operation:
         return self.method in WRITE_METHODS
 
     @property
-    def anonymous(self) -> bool:
-        """True when some way of calling it needs no credentials."""
+    def anonymous(self) -> bool | None:
+        """True when some way of calling it needs no credentials; None when unknown."""
+        if self.security_from == "malformed":
+            return None
         return not self.security or any(not alt for alt in self.security)
 
 

@@ -24,7 +24,9 @@ def spec_file(b: Block) -> str | None:
     m = _FILE_CALL.search(raw) if isinstance(raw, str) else None
     if m is None:
         return None
-    base = "" if m[1] == "root" else posixpath.dirname(b.file)
+    if m[1] == "root" and b.address.startswith("module."):
+        return None  # the root module's folder is not known from inside a module
+    base = posixpath.dirname(b.file)  # ${path.module}, ${path.root} in the root module
     path = posixpath.normpath(posixpath.join(base, m[2]))
     return None if path.startswith("../") else path
 
@@ -191,22 +193,23 @@ def domain_name(b: Block) -> ApiDomainName:
 
 def rest_mapping(b: Block) -> ApiMapping:
     """aws_api_gateway_base_path_mapping: serves a REST API under a custom domain."""
-    return _mapping(b, "api_id", "domain_name")
+    return _mapping(b, "base_path")
 
 
 def http_mapping(b: Block) -> ApiMapping:
     """aws_apigatewayv2_api_mapping."""
-    return _mapping(b, "api_id", "domain_name")
+    return _mapping(b, "api_mapping_key")
 
 
-def _mapping(b: Block, api_key: str, domain_key: str) -> ApiMapping:
-    domain = b.body.get(domain_key)
+def _mapping(b: Block, path_key: str) -> ApiMapping:
+    domain = b.body.get("domain_name")
     refs = [a for a, _ in v.refs_in(domain)]
     return ApiMapping(
         b.address,
         b.address,
         b.evidence(),
-        api=v.ref(b.body.get(api_key)),
+        api=v.ref(b.body.get("api_id")),
         domain=v.string(domain),
         domain_ref=refs[0] if refs else None,
+        base_path=(v.string(b.body.get(path_key)) or "").strip("/"),
     )

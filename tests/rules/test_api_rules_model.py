@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from rules.api import (
-    ApiWithoutRateLimitEvidence,
-    OperationWithoutAuthentication,
-    PlaintextApiServer,
-    public_by_design,
-)
+from rules.api import OperationWithoutAuthentication, public_by_design
+from rules.api_limits import ApiWithoutRateLimitEvidence, PlaintextApiServer
 from rules.engine import Rule, evaluate
 from scanner.graph import DFDGraph
-from scanner.model import INTERNET_ID, Confidence, Element, Evidence, Flow, Part, Severity, facts
+from scanner.model import INTERNET_ID, Element, Evidence, Flow, Part, Severity, facts
 
 EV = (Evidence("openapi", "api.yaml", 1),)
 INTERNET = Element(INTERNET_ID, "external", "internet", "Internet", "internet")
@@ -18,22 +14,34 @@ INTERNET = Element(INTERNET_ID, "external", "internet", "Internet", "internet")
 
 def op(address: str, **props: object) -> Part:
     method, path = address.split(" ", 1)
-    base = {"method": method, "path": path, "writes": method in ("POST", "PUT", "PATCH", "DELETE")}
+    base = {
+        "spec": "api.yaml",
+        "method": method,
+        "path": path,
+        "writes": method in ("POST", "PUT", "PATCH", "DELETE"),
+    }
     return Part(
         "operation", address, address, facts(base | props), (Evidence("openapi", "api.yaml", 7),)
     )
 
 
 def api(*parts: Part, type_: str = "load-balancer", **props: object) -> Element:
+    spec = Part(
+        "api",
+        "api.yaml",
+        "api.yaml",
+        facts({"spec": "api.yaml", "api_security_declared": True} | props),
+        EV,
+    )
     return Element(
         "k8s:Ingress/shop/shop",
         "process",
         type_,
         "shop",
         "Ingress/shop/shop",
-        props=facts({"openapi_spec": "api.yaml", "api_security_declared": True} | props),
-        parts=parts,
-        evidence=EV,
+        props=facts(openapi_spec="api.yaml"),
+        parts=(spec, *parts),
+        evidence=(Evidence("kubernetes", "ingress.yaml", 3),),
     )
 
 
@@ -46,10 +54,16 @@ def run(rule: Rule, element: Element, **flow: object) -> list[tuple[str, str, st
 def test_public_by_design_endpoints() -> None:
     assert public_by_design(op("GET /healthz"))
     assert public_by_design(op("POST /oauth/token"))
+    assert public_by_design(op("POST /auth/login"))
     assert public_by_design(op("GET /.well-known/openid-configuration"))
     assert public_by_design(op("OPTIONS /orders"))
     assert not public_by_design(op("GET /orders/{id}"))
     assert not public_by_design(op("GET /metrics"))
+    # Writes under probe or docs paths, or to a token that belongs to something, are not.
+    assert not public_by_design(op("DELETE /docs/{docId}"))
+    assert not public_by_design(op("PUT /orders/{id}/status"))
+    assert not public_by_design(op("DELETE /accounts/{id}/token"))
+    assert not public_by_design(op("POST /projects/{id}/version"))
 
 
 def test_anonymous_operations_and_what_silences_them() -> None:
@@ -88,6 +102,7 @@ def test_no_security_anywhere_is_one_finding_on_the_document() -> None:
         "credentials: POST /orders, GET /orders."
     )
     assert [ev.line for ev in finding.evidence] == [1, 7, 7]
+    assert finding.severity == Severity.HIGH  # it writes, from the internet
 
 
 def test_rate_limit_evidence_from_spec_or_infrastructure() -> None:
@@ -119,7 +134,8 @@ def test_rate_limit_evidence_from_spec_or_infrastructure() -> None:
 
 def test_plaintext_servers_only_on_public_hosts() -> None:
     def server(url: str, public: bool) -> Part:
-        return Part("server", url, url, facts(tls=url.startswith("https"), public=public), EV)
+        props = facts(spec="api.yaml", tls=url.startswith("https"), public=public)
+        return Part("server", url, url, props, EV)
 
     element = api(
         op("GET /orders", anonymous=False, basic_auth=True),
@@ -130,4 +146,3 @@ def test_plaintext_servers_only_on_public_hosts() -> None:
     assert run(PlaintextApiServer(), element) == [
         ("TM-API-004", "http://api.example.com", "high", "high")
     ]
-    assert Severity.HIGH > Severity.MEDIUM and Confidence.LOW < Confidence.HIGH

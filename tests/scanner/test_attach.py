@@ -54,7 +54,7 @@ def test_attaches_by_host_and_moves_the_operations() -> None:
         Diagnostic(
             "info",
             "api/orders.yaml",
-            "served by Ingress/shop/shop: it serves host shop.example.com",
+            "served by Ingress/shop/shop: it serves shop.example.com",
             1,
         ),
     )

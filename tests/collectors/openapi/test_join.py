@@ -47,6 +47,7 @@ def test_shop_specs_land_on_their_api_gateways() -> None:
     orders = g.element("tf:.//aws_api_gateway_rest_api.orders")
     catalog = g.element("tf:.//aws_api_gateway_rest_api.catalog")
     assert [(p.kind, p.name) for p in orders.parts if p.kind != "stage"] == [
+        ("api", "specs/orders-api.yaml"),
         ("operation", "POST /orders"),
         ("operation", "GET /orders/{orderId}"),
         ("server", "https://api.shop.example.com/v1"),
@@ -105,7 +106,7 @@ def test_ingress_host_places_the_spec_and_an_nginx_limit_silences_the_rate_findi
     assert api == {("TM-API-005", "shop/orders-openapi.yaml", ingress.id, "low")}
     assert any(
         d.source == "shop/orders-openapi.yaml"
-        and d.message == "served by Ingress/shop/shop: it serves host shop.example.com"
+        and d.message == "served by Ingress/shop/shop: it serves shop.example.com"
         for d in result.diagnostics
     )
     manifest = repo / "shop" / "ingress.yaml"

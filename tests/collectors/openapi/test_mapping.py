@@ -50,7 +50,7 @@ def test_public_host(host: str | None, public: bool | None) -> None:
             "modules/api/rest.tf",
             "modules/api/specs/a.yaml",
         ),
-        ('${file("${path.root}/specs/a.yaml")}', "modules/api/rest.tf", "specs/a.yaml"),
+        ('${file("${path.root}/specs/a.yaml")}', "infra/prod/main.tf", "infra/prod/specs/a.yaml"),
         ('${file("specs/a.json")}', "main.tf", "specs/a.json"),
         ('${file("${path.module}/../../../outside.yaml")}', "modules/api/rest.tf", None),
         ('${jsonencode({"openapi": "3.0.1"})}', "main.tf", None),
@@ -60,3 +60,16 @@ def test_public_host(host: str | None, public: bool | None) -> None:
 def test_spec_file_from_an_api_body(body: str | None, file: str, expected: str | None) -> None:
     block = Block("aws_api_gateway_rest_api", "x", {"body": body} if body else {}, file, 1)
     assert spec_file(block) == expected
+
+
+def test_path_root_inside_a_module_is_not_guessed() -> None:
+    body = '${file("${path.root}/specs/a.yaml")}'
+    block = Block(
+        "aws_api_gateway_rest_api",
+        "x",
+        {"body": body},
+        "modules/api/rest.tf",
+        1,
+        address="module.api.aws_api_gateway_rest_api.x",
+    )
+    assert spec_file(block) is None

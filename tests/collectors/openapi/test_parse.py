@@ -679,9 +679,11 @@ def test_requirements(tmp_path: Path) -> None:
     assert spec.security == ((("key", ()), ("oauth", ("b", "a"))), ())
     assert [(op.method, op.security, op.security_from) for op in spec.operations] == [
         ("get", (), "operation"),
-        ("put", spec.security, "global"),
+        # written but unreadable: unknown, neither "none" nor the global requirement
+        ("put", (), "malformed"),
         ("post", spec.security, "global"),
     ]
+    assert [op.anonymous for op in spec.operations] == [True, None, True]
     assert diagnostics == [Diagnostic("warning", "api.yaml", "security is not a list", 11)]
 
 

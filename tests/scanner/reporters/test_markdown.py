@@ -102,8 +102,6 @@ def test_open_questions_list_unknown_facts(shop_result: ScanResult) -> None:
         "- Is Internet → shop-prod-partner-feeds (https/443) encrypted in transit?",
         "- Is shop-prod-admin → aws\\_instance.app\\_b (tcp/8081) encrypted in transit?",
         "- Does shop-prod-admin authenticate Internet → shop-prod-admin (http/80)?",
-        "- Does shop-catalog-api authenticate Internet → shop-catalog-api (https/443)?",
-        "- Does shop-orders-api authenticate Internet → shop-orders-api (https/443)?",
         "- Does shop-webhooks authenticate Internet → shop-webhooks (https/443)?",
         "- Does shop-prod-web authenticate Internet → shop-prod-web (http/80)?",
         "- Does shop-prod-web authenticate Internet → shop-prod-web (https/443)?",

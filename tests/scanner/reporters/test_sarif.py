@@ -635,7 +635,7 @@ def test_shop_notifications_and_base_ids(shop_result: ScanResult) -> None:
             "level": "note",
             "message": {
                 "text": "specs/orders-api.yaml:1: served by aws_api_gateway_rest_api.orders: "
-                "it serves host api.shop.example.com"
+                "it serves api.shop.example.com/v1"
             },
             "locations": [
                 {
