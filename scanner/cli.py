@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from scanner import __version__
 from scanner.model import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
+    from collectors.kubernetes.live import LiveOptions
     from scanner.pipeline import ScanResult
     from scanner.reporters import ReportOptions
 
@@ -63,7 +65,21 @@ def _formats(
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--k8s", "k8s", is_flag=True, help="Also read a live Kubernetes cluster (read-only).")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="kubeconfig for --k8s (default: $KUBECONFIG or ~/.kube/config; in a pod, its "
+    "service account).",
+)
+@click.option("--context", help="kubeconfig context for --k8s (default: the current one).")
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    help="Read only this namespace with --k8s (repeatable; default: the whole cluster).",
+)
 @click.option(
     "--format",
     "formats",
@@ -124,7 +140,11 @@ def _formats(
     help="Scan configuration (default: .tmscan.yaml in PATH).",
 )
 def scan(
-    path: Path,
+    path: Path | None,
+    k8s: bool,
+    kubeconfig: Path | None,
+    context: str | None,
+    namespaces: tuple[str, ...],
     formats: tuple[str, ...],
     output: Path | None,
     output_dir: Path | None,
@@ -135,7 +155,7 @@ def scan(
     no_cache: bool,
     config_file: Path | None,
 ) -> None:
-    """Scan PATH (a directory or file) and report findings.
+    """Scan PATH (a directory or file) and/or a live cluster (--k8s) and report findings.
 
     \b
     Exit codes:
@@ -143,6 +163,10 @@ def scan(
       1  findings at or above --fail-on
       2  usage error or fatal error (including a report that could not be written)
     """
+    if path is None and not k8s:
+        raise click.UsageError("nothing to scan: give a PATH, --k8s, or both")
+    if (kubeconfig or context or namespaces) and not k8s:
+        raise click.UsageError("--kubeconfig, --context and --namespace go with --k8s")
     if output is not None and output_dir is not None:
         raise click.UsageError("--output and --output-dir exclude each other")
     if len(formats) > 1 and output_dir is None:
@@ -156,9 +180,10 @@ def scan(
         tuple(p.resolve() for p in var_files),
         use_cache=not no_cache,
         config=config_file.resolve() if config_file else None,
+        kubernetes=_live_options(kubeconfig, context, namespaces) if k8s else None,
     )
     try:
-        result = run_scan(path.resolve(), options=options)
+        result = run_scan(path.resolve() if path else None, options=options)
     except Exception as e:  # fatal: report and exit 2 rather than a traceback
         click.echo(f"tmscan: fatal: {type(e).__name__}: {e}", err=True)
         logging.getLogger(__name__).debug("fatal error", exc_info=True)
@@ -172,6 +197,18 @@ def scan(
         click.echo("tmscan: nothing could be read (see the diagnostics)", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if failing(result.findings, fail_on) else EXIT_OK)
+
+
+def _live_options(
+    kubeconfig: Path | None, context: str | None, namespaces: tuple[str, ...]
+) -> LiveOptions:
+    """A kubeconfig when one is given or exists; inside a pod, its service account."""
+    from collectors.kubernetes.live import LiveOptions  # noqa: PLC0415
+
+    in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+    default = Path(os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0])
+    in_cluster = kubeconfig is None and in_pod and not default.expanduser().exists()
+    return LiveOptions(kubeconfig, context, tuple(dict.fromkeys(namespaces)), in_cluster)
 
 
 def _warn_unmatched_collapse(result: ScanResult, collapse: tuple[str, ...]) -> None:

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Protocol
 
 from collectors.kubernetes.collector import KubernetesCollector
+from collectors.kubernetes.live import LiveOptions, collect_live
 from collectors.openapi.collector import OpenApiCollector
 from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
 from rules.registry import builtin_rules
 from scanner import config, passes
 from scanner.attach import attach_specs
-from scanner.discovery import discover
+from scanner.discovery import Discovered, discover
 from scanner.graph import DFDGraph
 from scanner.merge import merge
 from scanner.model import Diagnostic, Finding, Fragment
@@ -38,6 +39,7 @@ class ScanOptions:
     var_files: tuple[Path, ...] = ()  # Terraform variable files, applied in order
     use_cache: bool = True  # reuse parse results cached by content hash
     config: Path | None = None  # the scan configuration; default: .tmscan.yaml at the root
+    kubernetes: LiveOptions | None = None  # a live cluster to read as well (--k8s)
 
 
 def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collector]:
@@ -74,7 +76,7 @@ def _no_gc() -> Iterator[None]:
 
 
 def scan(
-    root: Path,
+    root: Path | None,
     collectors: dict[str, Collector] | None = None,
     rules: Sequence[Rule] | None = None,
     options: ScanOptions = ScanOptions(),
@@ -84,16 +86,19 @@ def scan(
 
 
 def _scan(
-    root: Path,
+    root: Path | None,
     collectors: dict[str, Collector] | None,
     rules: Sequence[Rule] | None,
     options: ScanOptions,
 ) -> ScanResult:
+    """Files under `root` (if given) and live sources (if asked for), into one model."""
     collectors = default_collectors(options) if collectors is None else collectors
-    found = discover(root)
-    base = root if root.is_dir() else root.parent
-    settings, problems = config.load(root, options.config)
+    found = discover(root) if root is not None else Discovered()
+    base = (root if root.is_dir() else root.parent) if root is not None else Path.cwd()
+    settings, problems = config.load(base, options.config)
     fragments = [Fragment(diagnostics=(*found.diagnostics, *problems))]
+    if options.kubernetes is not None:
+        fragments.append(collect_live(options.kubernetes))
     skipped = dict(found.skipped)
     for kind, files in sorted(found.by_kind.items()):
         collector = collectors.get(kind)
@@ -122,7 +127,7 @@ def _scan(
     rules = builtin_rules() if rules is None else rules
     result = evaluate(graph, rules)
     return ScanResult(
-        root=root.name or str(root),
+        root=_label(root, options),
         graph=graph,
         findings=result.findings,
         diagnostics=tuple(sorted(model.diagnostics + result.diagnostics)),
@@ -138,3 +143,12 @@ def _not_read(kind: str, count: int) -> Fragment:
             Diagnostic("info", kind, f"{count} {kind} file(s) found; this source is not read yet"),
         )
     )
+
+
+def _label(root: Path | None, options: ScanOptions) -> str:
+    """What the report calls the scan: the folder's name, and/or the cluster's."""
+    parts = [root.name or str(root)] if root is not None else []
+    if options.kubernetes is not None:
+        live = options.kubernetes
+        parts.append(f"cluster {live.context or ('in-cluster' if live.in_cluster else 'current')}")
+    return " + ".join(parts) or "nothing"
