@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from scanner.model import Diagnostic, Element, Flow, Fragment, TrustBoundary, facts
+from scanner.model import Diagnostic, Element, Flow, Fragment, Part, TrustBoundary, facts
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,22 @@ def _merge_props(
     return merged
 
 
+def _merge_parts(parts: list[Part]) -> tuple[Part, ...]:
+    """One part per (kind, name, resource): the same listener seen by two sources keeps
+    both evidence trails; the first source's facts win, the other fills gaps."""
+    merged: dict[tuple[str, str, str], Part] = {}
+    for p in parts:
+        key = (p.kind, p.name, p.resource)
+        if key not in merged:
+            merged[key] = p
+            continue
+        old = merged[key]
+        props = {**dict(p.props), **dict(old.props)}
+        evidence = tuple(dict.fromkeys(old.evidence + p.evidence))
+        merged[key] = replace(old, props=facts(props), evidence=evidence)
+    return tuple(merged.values())
+
+
 def _merge_elements(items: list[Element], diagnostics: list[Diagnostic]) -> Element:
     items = sorted(items, key=lambda e: (e.evidence, e.resource, e.type))
     if len(items) == 1:
@@ -46,7 +62,7 @@ def _merge_elements(items: list[Element], diagnostics: list[Diagnostic]) -> Elem
     first = items[0]
     props = _merge_props(first.id, items, diagnostics)
     evidence = tuple(dict.fromkeys(ev for e in items for ev in e.evidence))
-    parts = tuple(dict.fromkeys(p for e in items for p in e.parts))
+    parts = _merge_parts([p for e in items for p in e.parts])
     return replace(
         first,
         props=facts({k: v for k, v in props.items() if isinstance(v, bool | int | str)}),

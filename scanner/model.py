@@ -40,6 +40,9 @@ class FrozenFacts(Mapping[str, Fact]):
     def __repr__(self) -> str:
         return f"FrozenFacts({self._data!r})"
 
+    def __hash__(self) -> int:  # immutable, so records holding facts can be set members
+        return hash(tuple(self._data.items()))
+
     def __reduce__(self) -> tuple[type[FrozenFacts], tuple[dict[str, Fact]]]:
         return (FrozenFacts, (self._data,))
 

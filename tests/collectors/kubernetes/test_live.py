@@ -192,3 +192,31 @@ def test_unusable_connection_settings(tmp_path: Path) -> None:
     assert "cannot connect" in result.stdout + result.stderr
     result = CliRunner().invoke(main, ["scan"])
     assert result.exit_code == 2 and "nothing to scan" in result.stderr
+
+
+def test_manifests_and_their_cluster_make_one_model(cluster: tuple[FakeApiServer, Path]) -> None:
+    _, kubeconfig = cluster
+    options = ScanOptions(use_cache=False, kubernetes=LiveOptions(kubeconfig, "kind-shop"))
+    both = scan(K8S_SHOP, options=options)
+    files = scan(K8S_SHOP, options=ScanOptions(use_cache=False))
+    assert {e.id for e in both.graph.elements} == {e.id for e in files.graph.elements}
+    assert summary(both) == summary(files)
+    assert not [d for d in both.diagnostics if "disagree" in d.message]
+    cart = both.graph.element("k8s:Deployment/shop/cart")
+    assert {ev.source for ev in cart.evidence} == {"kubernetes", "k8s-live"}  # both trails
+    assert both.root == "k8s-shop + cluster kind-shop"
+
+
+def test_in_a_pod_without_a_kubeconfig_the_service_account_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli import _live_options
+
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    assert _live_options(None, None, ("shop", "shop")) == LiveOptions(None, None, ("shop",), True)
+    given = tmp_path / "kubeconfig"
+    given.write_text("")
+    assert _live_options(given, "prod", ()).in_cluster is False
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    assert _live_options(None, None, ()).in_cluster is False
