@@ -46,10 +46,12 @@ def generate(root: Path, resources: int) -> tuple[int, int, int]:
         shutil.copytree(SHOP, target)
         for tf in target.glob("*.tf"):
             text = f"# stack {i}\n" + tf.read_text()
-            tf.write_text(text)
+            tf.write_text(text.replace("shop.example.com", f"shop{i}.example.com"))
             files += 1
             count += len(_RESOURCE.findall(text))
             size += len(text.encode())
+        for spec in target.glob("specs/*.yaml"):  # each stack serves its own domain
+            spec.write_text(spec.read_text().replace("shop.example.com", f"shop{i}.example.com"))
     return files, count, size
 
 

@@ -50,6 +50,8 @@ def apis(graph: DFDGraph) -> Iterator[Api]:
     """Every API description in the model, with the parts that came from it."""
     for e in graph.elements:
         specs = [p for p in e.parts if p.kind == "api"]
+        if not specs:
+            continue
         by_spec: dict[tuple[str, object], list[Part]] = {}
         for p in e.parts:
             by_spec.setdefault((p.kind, p.fact("spec")), []).append(p)

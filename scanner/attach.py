@@ -26,24 +26,10 @@ def _hosts(e: Element) -> list[str]:
     return [h for h in str(e.fact("hosts") or "").split(",") if h]
 
 
-def _host_matches(pattern: str, host: str) -> bool:
-    """`*.example.com` matches one label; anything else matches exactly."""
-    if pattern.startswith("*."):
-        head, _, rest = host.partition(".")
-        return bool(head) and rest == pattern[2:]
-    return pattern == host
-
-
-def _lb_dns(e: Element, host: str) -> bool:
-    """An AWS load balancer's generated DNS name: `[internal-]<name>-<id>.<region>.elb.
-    amazonaws.com` (ALB, classic) or `<name>-<id>.elb.<region>.amazonaws.com` (NLB)."""
-    if e.type not in ("load-balancer", "network-load-balancer") or not e.name:
-        return False
-    pattern = (
-        rf"(internal-)?{re.escape(e.name.lower())}-[0-9a-z]+"
-        r"\.([a-z0-9-]+\.)?elb\.([a-z0-9-]+\.)?amazonaws\.com"
-    )
-    return re.fullmatch(pattern, host) is not None
+_ELB = re.compile(
+    r"(?:internal-)?(?P<name>[a-z0-9-]+)-[0-9a-z]+\."
+    r"(?:[a-z0-9-]+\.)?elb\.(?:[a-z0-9-]+\.)?amazonaws\.com"
+)
 
 
 def _split(entry: str) -> tuple[str, str]:
@@ -51,33 +37,52 @@ def _split(entry: str) -> tuple[str, str]:
     return host, path.strip("/")
 
 
-def _serving(spec: Element, candidates: Sequence[Element]) -> list[tuple[Element, str]]:
-    """The elements that serve a spec, each with how it was matched. By host name, the
-    longest base path that matches wins (one domain, several APIs under /orders and
-    /catalog)."""
-    file = spec.fact("openapi_spec")
-    by_body = [
-        (e, f"its body is read from {file}") for e in candidates if e.fact("openapi_spec") == file
-    ]
-    if by_body:
-        return by_body
-    scored: dict[str, tuple[int, Element, str]] = {}
-    servers = [h for h in str(spec.fact("server_paths") or "").split(",") if h] or _hosts(spec)
-    for server in servers:
-        host, path = _split(server)
-        for e in candidates:
+class _Candidates:
+    """The elements a spec may land on, indexed once: by the spec file their body reads,
+    by exact host, by wildcard domain, and (load balancers) by name."""
+
+    def __init__(self, elements: Iterable[Element]) -> None:
+        self.by_body: dict[str, list[Element]] = {}
+        self.by_host: dict[str, list[tuple[str, Element, str]]] = {}
+        self.by_domain: dict[str, list[tuple[str, Element, str]]] = {}
+        self.by_lb_name: dict[str, list[Element]] = {}
+        for e in elements:
+            for file in str(e.fact("openapi_spec") or "").split(","):
+                if file:
+                    self.by_body.setdefault(file, []).append(e)
             for entry in _hosts(e):
-                pattern, base = _split(entry)
-                if _host_matches(pattern, host) and (not base or f"{path}/".startswith(f"{base}/")):
+                host, base = _split(entry)
+                if host.startswith("*."):
+                    self.by_domain.setdefault(host[2:], []).append((base, e, entry))
+                else:
+                    self.by_host.setdefault(host, []).append((base, e, entry))
+            if e.type in ("load-balancer", "network-load-balancer") and e.name:
+                self.by_lb_name.setdefault(e.name.lower(), []).append(e)
+
+    def serving(self, spec: Element) -> list[tuple[Element, str]]:
+        """The elements that serve a spec, each with how it was matched. By host name,
+        the longest base path that matches wins (one domain, several APIs under /orders
+        and /catalog)."""
+        file = str(spec.fact("openapi_spec"))
+        if file in self.by_body:
+            return [(e, f"its body is read from {file}") for e in self.by_body[file]]
+        scored: dict[str, tuple[int, Element, str]] = {}
+        servers = [h for h in str(spec.fact("server_paths") or "").split(",") if h]
+        for server in servers or _hosts(spec):
+            host, path = _split(server)
+            domain = host.partition(".")[2]
+            for base, e, entry in self.by_host.get(host, []) + self.by_domain.get(domain, []):
+                if not base or f"{path}/".startswith(f"{base}/"):
                     score = len(base) + 1
                     if score > scored.get(e.id, (0,))[0]:
                         scored[e.id] = (score, e, f"it serves {entry}")
-            if e.id not in scored and _lb_dns(e, host):
-                scored[e.id] = (1, e, f"{host} is its DNS name")
-    if not scored:
-        return []
-    best = max(score for score, _, _ in scored.values())
-    return [(e, why) for score, e, why in scored.values() if score == best]
+            m = _ELB.fullmatch(host)
+            for e in self.by_lb_name.get(m["name"], []) if m else []:
+                scored.setdefault(e.id, (1, e, f"{host} is its DNS name"))
+        if not scored:
+            return []
+        best = max(score for score, _, _ in scored.values())
+        return [(e, why) for score, e, why in scored.values() if score == best]
 
 
 def _linked(link: Link, candidates: Sequence[Element]) -> list[Element]:
@@ -136,8 +141,9 @@ def attach_specs(model: Merged, links: Iterable[Link] = ()) -> Merged:
         why = f"{link.source} links it"
         explicit.setdefault(link.openapi, []).extend((e, why) for e in hits)
     dropped: set[str] = set()
+    index = _Candidates(candidates)
     for file, spec in sorted(by_file.items()):
-        serving = explicit.get(file) or _serving(spec, candidates)
+        serving = explicit.get(file) or index.serving(spec)
         if not serving:
             hosts = ", ".join(_hosts(spec)) or "no host"
             if spec.fact("api_public") is True:
