@@ -40,23 +40,25 @@ def _merge_props(
 
 
 def _merge_parts(parts: list[Part]) -> tuple[Part, ...]:
-    """One part per (kind, name, resource): the same listener seen by two sources keeps
-    both evidence trails; the first source's facts win, the other fills gaps."""
-    merged: dict[tuple[str, str, str], Part] = {}
+    """Parts that two sources give alike (kind, name, resource and facts) become one,
+    keeping both evidence trails; parts that differ stay apart."""
+    merged: dict[tuple[str, str, str, object], Part] = {}
     for p in parts:
-        key = (p.kind, p.name, p.resource)
+        key = (p.kind, p.name, p.resource, p.props)  # equal facts: the same thing twice
         if key not in merged:
             merged[key] = p
             continue
         old = merged[key]
-        props = {**dict(p.props), **dict(old.props)}
-        evidence = tuple(dict.fromkeys(old.evidence + p.evidence))
-        merged[key] = replace(old, props=facts(props), evidence=evidence)
+        merged[key] = replace(old, evidence=tuple(dict.fromkeys(old.evidence + p.evidence)))
     return tuple(merged.values())
 
 
 def _merge_elements(items: list[Element], diagnostics: list[Diagnostic]) -> Element:
-    items = sorted(items, key=lambda e: (e.evidence, e.resource, e.type))
+    # A file location first, where a source has one: it is what CI annotates.
+    items = sorted(
+        items,
+        key=lambda e: (not any(ev.file for ev in e.evidence[:1]), e.evidence, e.resource, e.type),
+    )
     if len(items) == 1:
         return items[0]
     first = items[0]

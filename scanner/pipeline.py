@@ -8,10 +8,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from collectors.kubernetes.collector import KubernetesCollector
-from collectors.kubernetes.live import LiveOptions, collect_live
 from collectors.openapi.collector import OpenApiCollector
 from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
@@ -22,6 +21,9 @@ from scanner.discovery import Discovered, discover
 from scanner.graph import DFDGraph
 from scanner.merge import merge
 from scanner.model import Diagnostic, Finding, Fragment
+
+if TYPE_CHECKING:
+    from collectors.kubernetes.live import LiveOptions
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +97,21 @@ def _scan(
     collectors = default_collectors(options) if collectors is None else collectors
     found = discover(root) if root is not None else Discovered()
     base = (root if root.is_dir() else root.parent) if root is not None else Path.cwd()
-    settings, problems = config.load(base, options.config)
+    # Without a path, only a configuration named on the command line is read.
+    settings, problems = (
+        config.load(base, options.config)
+        if root is not None or options.config
+        else (config.Config(), [])
+    )
     fragments = [Fragment(diagnostics=(*found.diagnostics, *problems))]
+    clusters: list[str] = []
     if options.kubernetes is not None:
-        fragments.append(collect_live(options.kubernetes))
+        # The Kubernetes client is imported only for a live scan (it costs ~0.3 s).
+        from collectors.kubernetes.live import collect_live  # noqa: PLC0415
+
+        live, cluster = collect_live(options.kubernetes)
+        fragments.append(live)
+        clusters.append(cluster)
     skipped = dict(found.skipped)
     for kind, files in sorted(found.by_kind.items()):
         collector = collectors.get(kind)
@@ -127,7 +140,7 @@ def _scan(
     rules = builtin_rules() if rules is None else rules
     result = evaluate(graph, rules)
     return ScanResult(
-        root=_label(root, options),
+        root=_label(root, clusters),
         graph=graph,
         findings=result.findings,
         diagnostics=tuple(sorted(model.diagnostics + result.diagnostics)),
@@ -145,10 +158,8 @@ def _not_read(kind: str, count: int) -> Fragment:
     )
 
 
-def _label(root: Path | None, options: ScanOptions) -> str:
+def _label(root: Path | None, clusters: list[str]) -> str:
     """What the report calls the scan: the folder's name, and/or the cluster's."""
     parts = [root.name or str(root)] if root is not None else []
-    if options.kubernetes is not None:
-        live = options.kubernetes
-        parts.append(f"cluster {live.context or ('in-cluster' if live.in_cluster else 'current')}")
+    parts += [f"cluster {c}" for c in clusters]
     return " + ".join(parts) or "nothing"

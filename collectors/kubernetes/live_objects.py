@@ -9,11 +9,11 @@ resulting fragment from "file and line" to "API path and cluster".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from collectors.kubernetes.manifests import CLUSTER_SCOPED, K8sObject
+from collectors.kubernetes.manifests import K8sObject
 from scanner.model import Diagnostic, Element, Evidence, Flow, Fragment, TrustBoundary
 
 SOURCE = "k8s-live"
@@ -44,9 +44,7 @@ class Kind:
 WANTED: tuple[tuple[str, str], ...] = (
     ("", "Namespace"),
     ("", "Service"),
-    ("", "Pod"),
     ("", "ConfigMap"),
-    ("", "Secret"),
     ("", "ServiceAccount"),
     ("", "LimitRange"),
     ("apps", "Deployment"),
@@ -54,6 +52,7 @@ WANTED: tuple[tuple[str, str], ...] = (
     ("apps", "DaemonSet"),
     ("batch", "Job"),
     ("batch", "CronJob"),
+    ("", "Pod"),  # after the controllers: their pods are read through them
     ("networking.k8s.io", "Ingress"),
     ("networking.k8s.io", "NetworkPolicy"),
     ("rbac.authorization.k8s.io", "Role"),
@@ -72,29 +71,45 @@ WANTED: tuple[tuple[str, str], ...] = (
     ("security.istio.io", "PeerAuthentication"),
     ("security.istio.io", "AuthorizationPolicy"),
 )
-# Read as metadata only: their values never leave the cluster.
-METADATA_ONLY = frozenset({"Secret"})
-# Kinds a controller creates from another object the scan already reads.
-_OWNED_SKIPPED = frozenset({"Pod", "Job"})
+# Read as metadata only (none today: Secrets are not read at all, since nothing the
+# mapping does with a live Secret needs more than its name, and `list secrets` would
+# grant every value in the cluster).
+METADATA_ONLY: frozenset[str] = frozenset()
+# A pod or job whose controller is read instead: (kind, owner kind). A ReplicaSet's pods
+# count when the ReplicaSet is named after a Deployment that was read (`<deploy>-<hash>`).
+_READ_THROUGH_OWNER = {
+    ("Pod", "StatefulSet"),
+    ("Pod", "DaemonSet"),
+    ("Pod", "Job"),
+    ("Pod", "ReplicaSet"),
+    ("Job", "CronJob"),
+}
 
 
-def kinds_served(groups: Mapping[str, str], resources: Mapping[str, Iterable[Any]]) -> list[Kind]:
-    """The wanted kinds the cluster serves. `groups`: group -> preferred version (core ""
-    -> "v1"); `resources`: "group/version" -> that APIResourceList's `resources`."""
+def kinds_served(
+    groups: Mapping[str, Sequence[str]], resources: Mapping[str, Iterable[Any]]
+) -> list[Kind]:
+    """The wanted kinds the cluster serves. `groups`: group -> its versions, preferred
+    first (core "" -> ["v1"]); `resources`: "group/version" -> that APIResourceList's
+    `resources`. A kind is read at the first version that serves it (TLSRoute lives in
+    v1alpha2 while the group prefers v1)."""
     out: list[Kind] = []
     for group, kind in WANTED:
-        version = groups.get(group)
-        if version is None:
-            continue  # the group (an Istio or Gateway API CRD) is not installed
-        listed = resources.get(f"{group}/{version}" if group else version, ())
-        for res in listed:
-            if (
-                isinstance(res, Mapping)
-                and res.get("kind") == kind
-                and "/" not in str(res.get("name", "/"))  # not a subresource
-            ):
+        for version in groups.get(group, ()):
+            listed = resources.get(f"{group}/{version}" if group else version, ())
+            found = next(
+                (
+                    r
+                    for r in listed
+                    if isinstance(r, Mapping)
+                    and r.get("kind") == kind
+                    and "/" not in str(r.get("name", "/"))  # not a subresource
+                ),
+                None,
+            )
+            if found is not None:
                 out.append(
-                    Kind(group, version, str(res["name"]), kind, bool(res.get("namespaced")))
+                    Kind(group, version, str(found["name"]), kind, bool(found.get("namespaced")))
                 )
                 break
     return out
@@ -117,18 +132,36 @@ def _stripped(item: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
     return body
 
 
-def to_objects(items: Iterable[Mapping[str, Any]], kind: Kind) -> list[K8sObject]:
+def read_through_owner(item: Mapping[str, Any], kind: str, deployments: set[str]) -> bool:
+    """Is this pod or job read through its controller instead (a StatefulSet's pod, a
+    Deployment's ReplicaSet's pod, a CronJob's job)? Anything else (a bare pod, a static
+    pod owned by its Node, an operator's pod) stays, so no workload goes unseen.
+    `deployments`: "namespace/name" of the Deployments read."""
+    meta = item.get("metadata") or {}
+    for owner in meta.get("ownerReferences") or []:
+        if not isinstance(owner, Mapping) or not owner.get("controller"):
+            continue
+        owner_kind, name = str(owner.get("kind")), str(owner.get("name", ""))
+        if (kind, owner_kind) not in _READ_THROUGH_OWNER:
+            return False
+        if owner_kind == "ReplicaSet":
+            deployment = name.rsplit("-", 1)[0]
+            return f"{meta.get('namespace')}/{deployment}" in deployments
+        return True
+    return False
+
+
+def to_objects(
+    items: Iterable[Mapping[str, Any]], kind: Kind, deployments: set[str] | None = None
+) -> list[K8sObject]:
     """One list response's items as K8sObjects located by their API path."""
     out: list[K8sObject] = []
     for item in items:
         meta = item.get("metadata") if isinstance(item.get("metadata"), Mapping) else None
         if meta is None or not isinstance(meta.get("name"), str):
             continue
-        if kind.kind in _OWNED_SKIPPED and any(
-            isinstance(o, Mapping) and o.get("controller")
-            for o in meta.get("ownerReferences") or []
-        ):
-            continue  # a ReplicaSet's pod or a CronJob's job: its owner is read instead
+        if read_through_owner(item, kind.kind, deployments or set()):
+            continue
         namespace = meta.get("namespace") if kind.namespaced else None
         path = f"{kind.path(namespace)}/{meta['name']}"
         out.append(
@@ -179,7 +212,3 @@ def relocate(fragment: Fragment, cluster: str, objs: Iterable[K8sObject]) -> Fra
         diagnostics=tuple(diagnostic(d) for d in fragment.diagnostics),
         inputs=fragment.inputs,
     )
-
-
-def cluster_scoped(kind: str) -> bool:
-    return kind in CLUSTER_SCOPED

@@ -6,12 +6,12 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
+from scanner.errors import ReportError
+
+__all__ = ["FORMATS", "Format", "ReportError", "ReportOptions", "render"]
+
 if TYPE_CHECKING:
     from scanner.pipeline import ScanResult
-
-
-class ReportError(Exception):
-    """A report could not be produced (e.g. Graphviz's `dot` is missing)."""
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,38 @@ def test_in_a_pod_without_a_kubeconfig_the_service_account_is_used(
     assert _live_options(given, "prod", ()).in_cluster is False
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
     assert _live_options(None, None, ()).in_cluster is False
+
+
+def test_a_forbidden_mesh_policy_makes_mtls_unknown_not_absent(tmp_path: Path) -> None:
+    objects = [o for o in shop_objects() if o["kind"] != "PeerAuthentication"]
+    objects.append(
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "PeerAuthentication",
+            "metadata": {"name": "default", "namespace": "istio-system"},
+            "spec": {"mtls": {"mode": "STRICT"}},
+        }
+    )
+    fraud = "k8s:Deployment/payments/payments->k8s:Deployment/payments/fraud:http/8080"
+    with FakeApiServer(objects, forbidden=["peerauthentications"]) as server:
+        result = live(server.kubeconfig(tmp_path))
+    assert {f.id: f.mtls for f in result.graph.flows}[fraud] is None
+    assert [d.source for d in result.diagnostics if d.level == "warning"] == [
+        "LIST /apis/security.istio.io/v1/peerauthentications"
+    ]
+    mtls = {(f.resource, f.confidence.label) for f in result.findings if f.rule == "TM-MTLS-001"}
+    assert ("Namespace/payments", "high") not in mtls
+
+
+def test_an_unreachable_cluster_is_a_diagnostic_and_the_files_are_still_scanned(
+    tmp_path: Path,
+) -> None:
+    with FakeApiServer(shop_objects()) as server:
+        kubeconfig = server.kubeconfig(tmp_path)
+    # The server is gone: its port refuses connections.
+    options = ScanOptions(use_cache=False, kubernetes=LiveOptions(kubeconfig, "kind-shop"))
+    result = scan(K8S_SHOP, options=options)
+    errors = [(d.source, d.message) for d in result.diagnostics if d.level == "error"]
+    assert len(errors) == 1 and errors[0][0] == "cluster kind-shop"
+    assert errors[0][1].startswith("API discovery failed (")
+    assert summary(result) == summary(scan(K8S_SHOP, options=ScanOptions(use_cache=False)))
