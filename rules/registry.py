@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rules.api import CredentialsInUrl, OperationWithoutAuthentication, WriteWithoutScopes
 from rules.api_limits import ApiWithoutRateLimitEvidence, PlaintextApiServer, UnboundedWriteInput
+from rules.edge import EntryPointWithoutWaf
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
@@ -35,6 +36,7 @@ RULES: tuple[type[Rule], ...] = (
     PlaintextApiServer,
     ApiWithoutRateLimitEvidence,
     UnboundedWriteInput,
+    EntryPointWithoutWaf,
 )
 
 

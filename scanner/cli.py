@@ -64,6 +64,47 @@ def _formats(
     return names
 
 
+@main.command("rules")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for tools, markdown for docs/rules.md.",
+)
+def list_rules(fmt: str) -> None:
+    """List the built-in rules: id, title, severity, STRIDE, controls."""
+    import json  # noqa: PLC0415
+
+    from rules import docs  # noqa: PLC0415
+    from rules.registry import builtin_rules  # noqa: PLC0415
+
+    found = sorted(builtin_rules(), key=lambda r: r.meta.id)
+    if fmt == "json":
+        click.echo(json.dumps([docs.describe(r) for r in found], indent=2))
+    elif fmt == "markdown":
+        click.echo(docs.markdown(found), nl=False)
+    else:
+        for r in found:
+            m = r.meta
+            click.echo(f"{m.id:12} {m.severity.label:8} {''.join(m.stride):6} {m.title}")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Print what RULE_ID flags, why it matters, how to fix it, and its references."""
+    from rules import docs  # noqa: PLC0415
+    from rules.registry import builtin_rules  # noqa: PLC0415
+
+    found = {r.meta.id.upper(): r for r in builtin_rules()}
+    rule = found.get(rule_id.upper())
+    if rule is None:
+        raise click.UsageError(f"no rule {rule_id!r} (`tmscan rules` lists them)")
+    click.echo(docs.explain(rule), nl=False)
+
+
 @main.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--k8s", "k8s", is_flag=True, help="Also read a live Kubernetes cluster (read-only).")

@@ -12,6 +12,16 @@ from typing import Literal
 Fact = bool | int | str
 Facts = Mapping[str, Fact]
 
+# STRIDE letters and the names Threat Dragon and the reports use for them.
+STRIDE_NAMES = {
+    "S": "Spoofing",
+    "T": "Tampering",
+    "R": "Repudiation",
+    "I": "Information disclosure",
+    "D": "Denial of service",
+    "E": "Elevation of privilege",
+}
+
 INTERNET_ID = "internet"
 INTERNET_BOUNDARY = "internet"
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from scanner.model import Confidence, Element, Finding, Flow, Severity
+from scanner.model import STRIDE_NAMES, Confidence, Element, Finding, Flow, Severity
 
-STRIDE_NAMES = {
-    "S": "Spoofing",
-    "T": "Tampering",
-    "R": "Repudiation",
-    "I": "Information disclosure",
-    "D": "Denial of service",
-    "E": "Elevation of privilege",
-}
+__all__ = [
+    "STRIDE_NAMES",
+    "anchors",
+    "display_names",
+    "flow_label",
+    "open_findings",
+    "transport",
+    "worst",
+]
 
 
 def open_findings(findings: Iterable[Finding]) -> list[Finding]:
