@@ -286,3 +286,54 @@ class CredentialsInUrl(Rule):
                         part=op.name,
                         key=api.key(),
                     )
+
+
+class BasicAuthentication(Rule):
+    """An API that accepts HTTP basic authentication.
+
+    Flags each HTTP `basic` security scheme that at least one operation of an OpenAPI
+    description uses (Swagger 2.0 `type: basic` included), once per scheme, listing the
+    operations. Schemes that are declared but used by no operation are not flagged.
+
+    Why it matters: basic credentials are long-lived passwords sent with every request,
+    with no expiry, scope or audience; any log, proxy or client that sees one request can
+    replay the account, and they invite credential stuffing (OWASP API2:2023).
+
+    Remediation: use short-lived bearer tokens (OAuth2 client credentials or OIDC), or
+    mutual TLS for machine clients; keep basic authentication only behind TLS for legacy
+    clients, with rate limits and lockout, while they migrate.
+    """
+
+    meta = RuleMeta(
+        id="TM-API-007",
+        name="basic-authentication",
+        title="API accepts HTTP basic authentication",
+        stride=("S", "I"),
+        controls=("authn",),
+        severity=Severity.LOW,
+        remediation=(
+            "Replace basic credentials with short-lived OAuth2/OIDC tokens or mutual TLS; "
+            "keep basic auth only over TLS, rate-limited, while legacy clients migrate."
+        ),
+        references=("CWE-522", "CWE-287", "OWASP ASVS 5.0 6.2.1", "OWASP API2:2023"),
+    )
+
+    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        for api in apis(graph):
+            for scheme in api.schemes:
+                used = scheme.fact("used_by")
+                if scheme.fact("type") != "http" or scheme.fact("scheme") != "basic":
+                    continue
+                if not isinstance(used, int) or used == 0:
+                    continue
+                yield Verdict(
+                    element=api.element.id,
+                    resource=scheme.resource,
+                    message=(
+                        f"{api.file} accepts HTTP basic credentials ({scheme.name!r}) on "
+                        f"{used} operation(s): {scheme.fact('used_by_operations')}."
+                    ),
+                    evidence=scheme.evidence,
+                    part=scheme.name,
+                    key=api.key(),
+                )

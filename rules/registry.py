@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rules.api import CredentialsInUrl, OperationWithoutAuthentication, WriteWithoutScopes
+from rules.api import (
+    BasicAuthentication,
+    CredentialsInUrl,
+    OperationWithoutAuthentication,
+    WriteWithoutScopes,
+)
 from rules.api_limits import ApiWithoutRateLimitEvidence, PlaintextApiServer, UnboundedWriteInput
 from rules.edge import EntryPointWithoutWaf
 from rules.engine import Rule
@@ -37,6 +42,7 @@ RULES: tuple[type[Rule], ...] = (
     ApiWithoutRateLimitEvidence,
     UnboundedWriteInput,
     EntryPointWithoutWaf,
+    BasicAuthentication,
 )
 
 

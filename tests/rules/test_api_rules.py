@@ -49,6 +49,8 @@ PETSTORE_V2 = {
     ("TM-API-006", "POST /pet/{petId}/uploadImage", "petstore-v2.yaml", 154, "low", "high"),
     # only GET /user/login documents a limit; nothing is known of the entry point
     ("TM-API-005", "petstore-v2.yaml", "petstore-v2.yaml", 1, "medium", "low"),
+    # DELETE /pet/{petId} takes basic credentials
+    ("TM-API-007", "securityDefinitions.basic_auth", "petstore-v2.yaml", 25, "low", "high"),
 }
 
 ORDERS_V3 = {
