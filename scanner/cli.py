@@ -15,6 +15,7 @@ from scanner.model import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
     from collectors.kubernetes.live import LiveOptions
+    from rules.engine import Rule
     from scanner.pipeline import ScanResult
     from scanner.reporters import ReportOptions
 
@@ -73,14 +74,18 @@ def _formats(
     show_default=True,
     help="table for people, json for tools, markdown for docs/rules.md.",
 )
-def list_rules(fmt: str) -> None:
-    """List the built-in rules: id, title, severity, STRIDE, controls."""
+@click.option(
+    "--rules-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also list the custom YAML rules in this folder.",
+)
+def list_rules(fmt: str, rules_dir: Path | None) -> None:
+    """List the rules: id, title, severity, STRIDE, controls."""
     import json  # noqa: PLC0415
 
     from rules import docs  # noqa: PLC0415
-    from rules.registry import builtin_rules  # noqa: PLC0415
 
-    found = sorted(builtin_rules(), key=lambda r: r.meta.id)
+    found = sorted(_all_rules(rules_dir), key=lambda r: r.meta.id)
     if fmt == "json":
         click.echo(json.dumps([docs.describe(r) for r in found], indent=2))
     elif fmt == "markdown":
@@ -91,14 +96,32 @@ def list_rules(fmt: str) -> None:
             click.echo(f"{m.id:12} {m.severity.label:8} {''.join(m.stride):6} {m.title}")
 
 
-@main.command()
-@click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Print what RULE_ID flags, why it matters, how to fix it, and its references."""
-    from rules import docs  # noqa: PLC0415
+def _all_rules(rules_dir: Path | None) -> list[Rule]:
+    """The built-in rules, and the custom ones of `rules_dir` (problems to stderr)."""
+    from rules.custom import load_custom_rules  # noqa: PLC0415
     from rules.registry import builtin_rules  # noqa: PLC0415
 
-    found = {r.meta.id.upper(): r for r in builtin_rules()}
+    found = builtin_rules()
+    if rules_dir is not None:
+        custom, problems = load_custom_rules(rules_dir, {r.meta.id for r in found})
+        for d in problems:
+            click.echo(f"tmscan: {d.level}: {d.short()}", err=True)
+        found += custom
+    return found
+
+
+@main.command()
+@click.argument("rule_id")
+@click.option(
+    "--rules-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also look among the custom YAML rules in this folder.",
+)
+def explain(rule_id: str, rules_dir: Path | None) -> None:
+    """Print what RULE_ID flags, why it matters, how to fix it, and its references."""
+    from rules import docs  # noqa: PLC0415
+
+    found = {r.meta.id.upper(): r for r in _all_rules(rules_dir)}
     rule = found.get(rule_id.upper())
     if rule is None:
         raise click.UsageError(f"no rule {rule_id!r} (`tmscan rules` lists them)")
@@ -175,6 +198,17 @@ def explain(rule_id: str) -> None:
     help="Do not read or write the parse cache (~/.cache/tmscan).",
 )
 @click.option(
+    "--rules-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of custom YAML rules to run as well (see docs/rules.md).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An earlier JSON report: findings already in it are marked `baseline` and do "
+    "not fail the run.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -194,6 +228,8 @@ def scan(
     fail_on: str,
     var_files: tuple[Path, ...],
     no_cache: bool,
+    rules_dir: Path | None,
+    baseline: Path | None,
     config_file: Path | None,
 ) -> None:
     """Scan PATH (a directory or file) and/or a live cluster (--k8s) and report findings.
@@ -217,11 +253,22 @@ def scan(
     from scanner.pipeline import scan as run_scan  # noqa: PLC0415
     from scanner.reporters import ReportOptions  # noqa: PLC0415
 
+    known: frozenset[str] = frozenset()
+    if baseline is not None:
+        from scanner.suppress import load_baseline  # noqa: PLC0415
+
+        known, problems = load_baseline(baseline)
+        if any(d.level == "error" for d in problems):
+            for d in problems:
+                click.echo(f"tmscan: {d.short()}", err=True)
+            sys.exit(EXIT_ERROR)
     options = ScanOptions(
         tuple(p.resolve() for p in var_files),
         use_cache=not no_cache,
         config=config_file.resolve() if config_file else None,
         kubernetes=_live_options(kubeconfig, context, namespaces) if k8s else None,
+        rules_dir=rules_dir.resolve() if rules_dir else None,
+        baseline=known,
     )
     try:
         result = run_scan(path.resolve() if path else None, options=options)

@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -14,9 +15,9 @@ from collectors.kubernetes.collector import KubernetesCollector
 from collectors.openapi.collector import OpenApiCollector
 from collectors.terraform.collector import TerraformCollector
 from rules.engine import Rule, evaluate
-from rules.registry import builtin_rules
 from scanner import config, passes
 from scanner.attach import attach_specs
+from scanner.control import control, select_rules
 from scanner.discovery import Discovered, discover
 from scanner.graph import DFDGraph
 from scanner.merge import merge
@@ -42,6 +43,9 @@ class ScanOptions:
     use_cache: bool = True  # reuse parse results cached by content hash
     config: Path | None = None  # the scan configuration; default: .tmscan.yaml at the root
     kubernetes: LiveOptions | None = None  # a live cluster to read as well (--k8s)
+    rules_dir: Path | None = None  # custom YAML rules (--rules-dir); else the config's
+    baseline: frozenset[str] = frozenset()  # fingerprints of an earlier report (--baseline)
+    today: date | None = None  # for suppression expiry (tests fix it); default: today
 
 
 def default_collectors(options: ScanOptions = ScanOptions()) -> dict[str, Collector]:
@@ -137,16 +141,19 @@ def _scan(
             )
     model = passes.boundaries(attach_specs(merge(fragments), settings.links))
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
-    rules = builtin_rules() if rules is None else rules
-    result = evaluate(graph, rules)
+    chosen, rule_problems = select_rules(rules, settings, options.rules_dir, base)
+    result = evaluate(graph, chosen)
+    today = options.today or date.today()
+    findings, controlled = control(result.findings, settings, base, today, options.baseline)
+    notes = (*model.diagnostics, *result.diagnostics, *rule_problems, *controlled)
     return ScanResult(
         root=_label(root, clusters),
         graph=graph,
-        findings=result.findings,
-        diagnostics=tuple(sorted(model.diagnostics + result.diagnostics)),
+        findings=findings,
+        diagnostics=tuple(sorted(notes)),
         inputs=model.inputs,
         skipped=dict(sorted(skipped.items())),
-        rules=tuple(rules),
+        rules=tuple(chosen),
     )
 
 
