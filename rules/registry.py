@@ -9,9 +9,36 @@ from rules.api import (
     WriteWithoutScopes,
 )
 from rules.api_limits import ApiWithoutRateLimitEvidence, PlaintextApiServer, UnboundedWriteInput
+from rules.aws_access import (
+    ClusterEndpointOpenToInternet,
+    FunctionUrlWithoutAuth,
+    ManagementPortOpenToInternet,
+)
+from rules.aws_audit import (
+    AccountAuditTrailIncomplete,
+    EksAuditLoggingOff,
+    EntryPointWithoutAccessLogs,
+    VpcWithoutFlowLogs,
+)
+from rules.aws_compute import InstanceMetadataV1OnExposedHost, PrivilegedEcsContainer
+from rules.aws_data import (
+    AwsManagedKeyAmongCustomerKeys,
+    DatastoreNotEncryptedAtRest,
+    KmsKeyWithoutRotation,
+    SearchDomainWithoutFineGrainedAccess,
+)
+from rules.aws_tls import OutdatedTlsPolicyOnInternetListener
 from rules.edge import EntryPointWithoutWaf
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
+from rules.k8s_exposed import ExposedWorkloadWithApiToken, UnboundedScratchStorage
+from rules.k8s_hardening import (
+    ContainerRunsAsRoot,
+    DangerousCapabilities,
+    EscalationIntoCapabilities,
+)
+from rules.k8s_mesh import MtlsWeakenedByPolicy
+from rules.k8s_network import DatastoreOpenToEveryPod, DatastoreRoutedFromInternet
 from rules.rate_limit import ApiWithoutRateLimit
 from rules.segmentation import NamespaceWithoutDefaultDeny, ServiceFlowWithoutMtls
 from rules.transport import PlaintextInternetListener
@@ -43,6 +70,28 @@ RULES: tuple[type[Rule], ...] = (
     UnboundedWriteInput,
     EntryPointWithoutWaf,
     BasicAuthentication,
+    DatastoreNotEncryptedAtRest,
+    AwsManagedKeyAmongCustomerKeys,
+    KmsKeyWithoutRotation,
+    SearchDomainWithoutFineGrainedAccess,
+    AccountAuditTrailIncomplete,
+    VpcWithoutFlowLogs,
+    EntryPointWithoutAccessLogs,
+    EksAuditLoggingOff,
+    ManagementPortOpenToInternet,
+    ClusterEndpointOpenToInternet,
+    FunctionUrlWithoutAuth,
+    InstanceMetadataV1OnExposedHost,
+    PrivilegedEcsContainer,
+    OutdatedTlsPolicyOnInternetListener,
+    ContainerRunsAsRoot,
+    EscalationIntoCapabilities,
+    DangerousCapabilities,
+    ExposedWorkloadWithApiToken,
+    UnboundedScratchStorage,
+    MtlsWeakenedByPolicy,
+    DatastoreOpenToEveryPod,
+    DatastoreRoutedFromInternet,
 )
 
 

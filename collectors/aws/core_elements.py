@@ -38,7 +38,9 @@ def load_balancer_elements(ctx: MappingContext) -> list[Flow]:
             "process",
             zone,
             props=facts(
-                internal=lb.internal, waf=True if lb.ref in ctx.inv.waf_protected else None
+                internal=lb.internal,
+                waf=True if lb.ref in ctx.inv.waf_protected else None,
+                access_logging=lb.access_logging,
             ),
             parts=parts,
             evidence=(lb.evidence,),

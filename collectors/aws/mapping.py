@@ -55,7 +55,8 @@ def _build(ctx: MappingContext) -> Fragment:
     for derive in (integration_flows, lb_target_flows, reference_flows):
         flows.extend(derive(ctx.inv, ctx.elements))
     flows.extend(vpc_flows(ctx.inv, ctx.elements, ctx.sgs, flows, ctx.members, ctx.services))
-    used: set[str] = set()
+    # The account zone carries the account's own facts (CloudTrail) even with no element.
+    used: set[str] = {ctx.account} if ctx.boundaries[ctx.account].props else set()
     for e in ctx.elements.values():
         at: str | None = e.boundary
         while at is not None and at in ctx.boundaries and at not in used:

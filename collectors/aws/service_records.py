@@ -15,6 +15,7 @@ class LoadBalancer(Record):
     internal: bool | None = None
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
+    access_logging: bool | None = None
 
 
 @dataclass(frozen=True)

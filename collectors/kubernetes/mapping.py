@@ -8,6 +8,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from collectors.kubernetes.authz import AuthorizationPolicies
+from collectors.kubernetes.hardening import (
+    Hardening,
+    admitted,
+    broad_ingress,
+    container_parts,
+    mesh_overrides,
+    scratch,
+    user_namespace,
+)
 from collectors.kubernetes.manifests import LINE, K8sObject, clean
 from collectors.kubernetes.netpol import Policies
 from collectors.kubernetes.rbac import Rbac
@@ -259,10 +268,12 @@ class _Mapper:
                 }
             )
             secrets, incomplete = plaintext_secrets(w, self.index.config_map_objects)
+            hard = self.hardening(w, store is not None)
             el = self.element(
                 w,
                 store or "container",
                 props=facts(
+                    hard.props,
                     plaintext_secret_env=True if secrets else (None if incomplete else False),
                     image=",".join(images) or None,
                     port=ports[0] if len(ports) == 1 else None,
@@ -271,12 +282,40 @@ class _Mapper:
                     **self.token_facts(w),
                     **self.rbac.grants(w),
                 ),
+                parts=hard.parts,
             )
             where = tuple(
                 Evidence("kubernetes", file=f, line=n, address=a, fact="plaintext_secret_env")
                 for f, n, a in secrets
             )
-            self.elements[el.id] = replace(el, evidence=el.evidence + where)
+            token = self.token_evidence(w)
+            more = (*where, *hard.evidence, *((token,) if token else ()))
+            self.elements[el.id] = replace(el, evidence=el.evidence + more)
+
+    def hardening(self, w: K8sObject, store: bool) -> Hardening:
+        """Container parts, scratch storage, mesh overrides and, for a datastore, how
+        broadly NetworkPolicies admit other workloads to it (see hardening.py)."""
+        out = Hardening(parts=container_parts(w))
+        user_namespace(w, out)
+        scratch(w, out)
+        mesh_overrides(w, self.mesh, self.fronting.get(w.address, ()), out)
+        broad = broad_ingress(w, self.policies) if store else None
+        if broad is not None:
+            scope, policy, line = broad
+            out.add(policy, "ingress_admits", scope, line, f"ingress rule admits {scope}")
+            others = admitted(w, self.policies, self.index.workloads)
+            out.props["ingress_admitted"] = ",".join(others) or None
+        return out
+
+    def token_evidence(self, w: K8sObject) -> Evidence | None:
+        """Where automounting the service account token is decided: the pod spec when it
+        says, else the ServiceAccount in the files (None: not known)."""
+        spec = pod_spec(w)
+        if isinstance(spec.get("automountServiceAccountToken"), bool):
+            return _ev(w, int(spec.get(LINE, w.line)), "automount_token")
+        name = spec.get("serviceAccountName") or "default"
+        sa = self.service_accounts.get((w.namespace, str(name)))
+        return _ev(sa, fact="automount_token") if sa is not None else None
 
     def token_facts(self, w: K8sObject) -> dict[str, bool | None]:
         """workload_facts, with the token automount the ServiceAccount decides when the

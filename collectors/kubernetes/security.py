@@ -218,7 +218,16 @@ class Mesh:
         """The effective PeerAuthentication mode for a workload (and port): a workload
         policy (port-level first) beats the namespace's, which beats the mesh root's
         (`istio-system`, without selector). UNSET inherits from the next level."""
-        best: tuple[int, str] | None = None
+        found = self.deciding(w, port)
+        return found[1] if found else None
+
+    def deciding(
+        self, w: K8sObject, port: int | None, below: int = 4
+    ) -> tuple[int, str, K8sObject] | None:
+        """(level, mode, policy) that decides `mode`: level 3 port-level, 2 workload, 1
+        namespace, 0 mesh root. `below` keeps only levels under it (what a workload
+        policy overrides: `below=2`)."""
+        best: tuple[int, str, K8sObject] | None = None
         labels = pod_labels(w)
         for pa in self.peer_auth:
             spec = clean(pa.body.get("spec") or {})
@@ -234,9 +243,9 @@ class Mesh:
             for rank, holder in candidates:
                 mtls = holder.get("mtls") if holder is spec else holder
                 mode = str((mtls or {}).get("mode", "")).upper()
-                if mode and mode != "UNSET" and (best is None or rank > best[0]):
-                    best = (rank, mode)
-        return best[1] if best else None
+                if mode and mode != "UNSET" and rank < below and (best is None or rank > best[0]):
+                    best = (rank, mode, pa)
+        return best
 
     def mtls(
         self,
@@ -270,6 +279,32 @@ class Mesh:
             skipped |= _ports(self._notes(src).get("config.linkerd.io/skip-outbound-ports"))
             return port not in skipped
         return False  # PERMISSIVE (Istio's default): plaintext is still accepted
+
+    def workload_policy(self, w: K8sObject) -> K8sObject | None:
+        """The PeerAuthentication whose selector picks this workload (its namespace)."""
+        labels = pod_labels(w)
+        for pa in self.peer_auth:
+            spec = clean(pa.body.get("spec") or {})
+            selector = (spec.get("selector") or {}).get("matchLabels") or {}
+            if (
+                selector
+                and pa.namespace == w.namespace
+                and all(labels.get(str(k)) == str(v) for k, v in selector.items())
+            ):
+                return pa
+        return None
+
+    def plaintext_rules(self, hosts: Iterable[K8sObject]) -> list[K8sObject]:
+        """The DestinationRules that turn client TLS off toward some port of these
+        Services (the ones in front of a workload)."""
+        found = [
+            rule.rule
+            for svc in hosts
+            for rule in self.plaintext_hosts
+            if _names(rule.host, rule.rule.namespace, svc)
+            and rule.covers({p.get("port") for p in service_ports(svc)})
+        ]
+        return list({rule.address: rule for rule in found}.values())
 
     def _plaintext_rule(self, dst: K8sObject, port: int | None, hosts: Iterable[K8sObject]) -> bool:
         """A DestinationRule turns client TLS off toward one of dst's Services (port)."""

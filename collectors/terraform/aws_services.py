@@ -46,6 +46,7 @@ def load_balancer(b: Block) -> r.LoadBalancer:
     subnets = list(v.refs(b.body.get("subnets")))
     subnets += [s for m in v.blocks(b.body, "subnet_mapping") if (s := v.ref(m.get("subnet_id")))]
     name = v.string(b.body.get("name"))
+    logs = v.first_block(b.body, "access_logs")
     return r.LoadBalancer(
         b.address,
         b.address,
@@ -57,6 +58,8 @@ def load_balancer(b: Block) -> r.LoadBalancer:
         internal=v.boolean(b.body.get("internal", False)),
         subnets=tuple(dict.fromkeys(subnets)),
         security_groups=v.refs(b.body.get("security_groups")),
+        # Provider default: access logs off, even with a bucket, unless enabled = true.
+        access_logging=False if logs is None else v.boolean(logs.get("enabled", False)),
     )
 
 
@@ -81,8 +84,14 @@ def _actions(blocks: list[Mapping[str, Any]]) -> tuple[r.Action, ...]:
     return tuple(out)
 
 
+# What ELB applies to an HTTPS or TLS listener created through the API (and so by
+# Terraform) without ssl_policy (AWS docs, 2024): it still accepts TLS 1.0 and 1.1.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+
+
 def listener(b: Block) -> r.Listener:
     protocol = v.string(b.body.get("protocol", ""))  # "" = not stated: the LB type's default
+    tls = protocol is not None and protocol.upper() in ("HTTPS", "TLS")
     return r.Listener(
         b.address,
         b.address,
@@ -92,7 +101,7 @@ def listener(b: Block) -> r.Listener:
         protocol=protocol.upper() if protocol is not None else None,
         actions=_actions(v.blocks(b.body, "default_action")),
         certificate=True if b.body.get("certificate_arn") is not None else None,
-        ssl_policy=v.string(b.body.get("ssl_policy")),
+        ssl_policy=v.string(b.body.get("ssl_policy", DEFAULT_SSL_POLICY if tls else None)),
     )
 
 

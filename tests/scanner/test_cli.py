@@ -115,6 +115,11 @@ def test_malformed_file_beside_good_ones(tmp_path: Path) -> None:
         ("TM-RATE-001", "aws_api_gateway_stage.v1"),
         ("TM-API-001", "specs/orders-api.yaml"),
         ("TM-API-006", "POST /orders"),
+        ("TM-ENC-001", "aws_db_instance.reporting"),
+        ("TM-NET-001", "aws_instance.bastion"),
+        ("TM-LOG-003", "aws_lb.web"),
+        ("TM-LOG-003", "aws_alb.admin"),
+        ("TM-LOG-002", "aws_vpc.main"),
     }
 
 
@@ -154,10 +159,10 @@ def test_var_file_is_applied_after_tfvars(tmp_path: Path) -> None:
     varfile = tmp_path / "private.tfvars"
     varfile.write_text("reporting_db_public = false\n")
     code, out = run("scan", str(modular), "--format", "json", "--var-file", str(varfile))
-    resources = {f["resource"] for f in json.loads(out)["findings"]}
+    found = {(f["rule"], f["resource"]) for f in json.loads(out)["findings"]}
     assert code == 1
-    assert "module.data.module.reporting.aws_db_instance.this" not in resources
-    assert "module.edge.aws_lb_listener.admin_http" in resources
+    assert ("TM-PUB-001", "module.data.module.reporting.aws_db_instance.this") not in found
+    assert ("TM-TLS-001", "module.edge.aws_lb_listener.admin_http") in found
 
 
 def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

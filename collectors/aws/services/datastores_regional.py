@@ -52,6 +52,7 @@ class KmsKey(Record):
     name: str | None = None  # not a key attribute: the mapping names it after an alias
     description: str | None = None
     key_rotation: bool | None = None
+    key_spec: str | None = None  # SYMMETRIC_DEFAULT, RSA_2048, HMAC_256, ...
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _props(rec: Store) -> dict[str, Fact | None]:
             customer_managed_key=rec.customer_managed_key,
         )
     else:
-        out.update(key_rotation=rec.key_rotation)
+        out.update(key_rotation=rec.key_rotation, key_spec=rec.key_spec)
     return out
 
 

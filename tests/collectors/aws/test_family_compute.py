@@ -2,9 +2,10 @@
 
 The fixture (fixtures/aws/compute, a photo platform) is scanned end to end and its
 compute elements, their zones and facts, and every flow between them are checked
-exactly; small repositories then vary one leg at a time. None of the built-in rules
-applies to these elements (they hold no data, speak HTTPS or are not API stages), so
-the fixture has no findings; the exposure they make is asserted as flows and facts.
+exactly; small repositories then vary one leg at a time. No datastore is reachable and
+nothing serves plaintext, so the exposure the family makes is asserted as flows and
+facts; the fixture's findings are the hosts and endpoints open to the internet (SSH,
+the EKS API, an unauthenticated function URL) and its missing access and flow logs.
 """
 
 from __future__ import annotations
@@ -289,10 +290,24 @@ def test_fixture_parts_keys_and_evidence(photos: ScanResult) -> None:
     ]
 
 
-def test_fixture_has_no_findings(photos: ScanResult) -> None:
+def test_fixture_findings_are_the_open_hosts_endpoints_and_log_gaps(photos: ScanResult) -> None:
     # Nothing here holds data on the internet, serves plaintext or is an API stage: the
-    # HTTP listener redirects, function URLs and the EKS endpoint are HTTPS only.
-    assert [(f.rule, f.resource) for f in photos.findings] == []
+    # HTTP listener redirects, function URLs and the EKS endpoint are HTTPS only. What
+    # is found is exposure of compute and control plane, and logs that are not kept.
+    assert sorted((f.rule, f.resource) for f in photos.findings) == [
+        # auth NONE, and the function can reach the photos bucket.
+        ("TM-AUTH-001", "aws_lambda_function_url.thumbnailer"),
+        # No aws_flow_log anywhere in the sources: unconfirmed.
+        ("TM-LOG-002", "aws_vpc.main"),
+        # The public ALB has no access_logs block.
+        ("TM-LOG-003", "aws_lb.public"),
+        # SSH from 0.0.0.0/0 to public IPs: the bastion's security group, and the port
+        # EKS opens for remote_access without a source security group.
+        ("TM-NET-001", "aws_autoscaling_group.bastion"),
+        ("TM-NET-001", "aws_eks_node_group.ops"),
+        # The default public endpoint, open to 0.0.0.0/0.
+        ("TM-NET-002", "aws_eks_cluster.platform"),
+    ]
 
 
 # --- Lambda function URLs and permissions ---------------------------------------------

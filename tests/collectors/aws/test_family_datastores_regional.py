@@ -6,7 +6,7 @@ checks the exact elements, flows or findings (rule, resource, file, line, confid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,16 @@ Summary = tuple[str, str, str, int, str]
 FIXTURE = REPO / "fixtures" / "aws" / "datastores_regional"
 ACCOUNT = "tf:.//account"
 API = {"protocol": "https", "port": 443}
+SYMMETRIC = {"key_spec": "SYMMETRIC_DEFAULT"}  # no customer_master_key_spec: the default
+PUB = ("TM-PUB-001",)  # the policy tests are about public exposure
 
 
-def summary(findings: Iterable[Finding]) -> set[Summary]:
+def summary(findings: Iterable[Finding], rules: Collection[str] | None = None) -> set[Summary]:
+    """(rule, resource, file, line, confidence) of the findings, of `rules` only if given."""
     out = [
         (f.rule, f.resource, str(f.location["file"]), int(f.location["line"]), f.confidence.label)
         for f in findings
+        if rules is None or f.rule in rules
     ]
     assert len(out) == len(set(out)), f"duplicate findings: {out}"
     return set(out)
@@ -134,12 +138,18 @@ FIXTURE_ELEMENTS: list[tuple[str, str, dict[str, object]]] = [
     (
         "key-store",
         "aws_kms_key.orders",
-        {**API, "aliases": "alias/orders-data", "key_rotation": True, "public": False},
+        {**API, "aliases": "alias/orders-data", "key_rotation": True, **SYMMETRIC, "public": False},
     ),
     (
         "key-store",
         "aws_kms_key.partner_exports",
-        {**API, "aliases": "alias/orders-partner-exports", "key_rotation": False, "public": True},
+        {
+            **API,
+            "aliases": "alias/orders-partner-exports",
+            "key_rotation": False,
+            **SYMMETRIC,
+            "public": True,
+        },
     ),
     ("function", "aws_lambda_function.order_api", {}),
     ("function", "aws_lambda_function.fulfilment", {}),
@@ -223,6 +233,18 @@ FIXTURE_FINDINGS = {
     ("TM-PUB-001", "aws_sqs_queue.partner_returns", "messaging.tf", 83, "high"),
     ("TM-PUB-001", "aws_secretsmanager_secret.partner_sftp", "secrets.tf", 29, "high"),
     ("TM-PUB-001", "aws_kms_key.partner_exports", "kms.tf", 37, "high"),
+    # Encryption at rest: the audit stream never turned it on, the returns queue has
+    # SSE-SQS off, and the partner key has no rotation.
+    ("TM-ENC-001", "aws_kinesis_stream.audit", "streams.tf", 13, "high"),
+    ("TM-ENC-001", "aws_sqs_queue.partner_returns", "messaging.tf", 83, "high"),
+    ("TM-ENC-003", "aws_kms_key.partner_exports", "kms.tf", 37, "high"),
+    # The orders table and the Stripe secret use the orders CMK; these use AWS-held keys
+    # (DynamoDB's default, SSE-S3, SSE-SQS, aws/secretsmanager).
+    ("TM-ENC-002", "aws_dynamodb_table.sessions", "dynamodb.tf", 41, "high"),
+    ("TM-ENC-002", "aws_s3_bucket.invoices", "storage.tf", 1, "high"),
+    ("TM-ENC-002", "aws_secretsmanager_secret.partner_sftp", "secrets.tf", 25, "high"),
+    ("TM-ENC-002", "aws_sqs_queue.fulfilment_dlq", "messaging.tf", 27, "high"),
+    ("TM-ENC-002", "aws_sqs_queue.invoice_uploads", "storage.tf", 13, "high"),
 }
 
 
@@ -248,7 +270,9 @@ def test_fixture_flows_are_exactly_the_declared_and_inferred_ones(pipeline: Scan
     assert flows(pipeline) == FIXTURE_FLOWS
 
 
-def test_fixture_findings_are_the_public_policies(pipeline: ScanResult) -> None:
+def test_fixture_findings_are_the_public_policies_and_encryption_gaps(
+    pipeline: ScanResult,
+) -> None:
     assert summary(pipeline.findings) == FIXTURE_FINDINGS
 
 
@@ -275,7 +299,7 @@ def test_public_flow_puts_the_policy_first_and_names_it(pipeline: ScanResult) ->
     assert inline.derivation == (
         "inferred: the inline policy of aws_sqs_queue.partner_returns grants access to anyone"
     )
-    by_resource = {f.resource: f for f in pipeline.findings}
+    by_resource = {f.resource: f for f in pipeline.findings if f.rule in PUB}
     assert by_resource["aws_secretsmanager_secret.partner_sftp"].asset == (
         "secretsmanager:secret:orders/partner-sftp-credentials"
     )
@@ -399,7 +423,7 @@ def test_policy_granting_anyone_fires_at_the_policy(
     result = scan(policy_repo(tf_repo, service, STATEMENT % principal))
     _, attached, address = SERVICES[service]
     where = "store.tf" if attached is None else "policy.tf"
-    assert summary(result.findings) == {("TM-PUB-001", address, where, 2, "high")}
+    assert summary(result.findings, PUB) == {("TM-PUB-001", address, where, 2, "high")}
     assert flows(result) == {("internet", tf(address), "https", 443, "reachable")}
     assert element(result, address).fact("public") is True
 
@@ -419,7 +443,7 @@ def test_restricted_or_unknown_policy_is_silent(
 ) -> None:
     result = scan(policy_repo(tf_repo, service, policy))
     address = SERVICES[service][2]
-    assert summary(result.findings) == set()
+    assert summary(result.findings, PUB) == set()
     assert flows(result) == set()
     assert element(result, address).fact("public") is public
 
@@ -427,7 +451,7 @@ def test_restricted_or_unknown_policy_is_silent(
 def test_secret_policy_with_block_public_policy_cannot_be_public(tf_repo: TfRepo) -> None:
     policy = STATEMENT % PUBLIC + "\n  block_public_policy = true"
     result = scan(policy_repo(tf_repo, "secret-policy", policy))
-    assert summary(result.findings) == set()
+    assert summary(result.findings, PUB) == set()
     assert element(result, "aws_secretsmanager_secret.db").fact("public") is False
 
 
@@ -447,7 +471,7 @@ data "aws_iam_policy_document" "jobs" {
 """
     repo = policy_repo(tf_repo, "sqs-queue-policy", "data.aws_iam_policy_document.jobs.json")
     (repo / "document.tf").write_text(document)
-    assert summary(scan(repo).findings) == {
+    assert summary(scan(repo).findings, PUB) == {
         ("TM-PUB-001", "aws_sqs_queue.jobs", "policy.tf", 2, "high")
     }
 
@@ -465,7 +489,7 @@ def test_policy_naming_its_queue_by_literal_url_applies_to_that_queue_only(
         '"t"', '"jobs"'
     )
     result = scan(tf_repo({"store.tf": store, "policy.tf": policy}, network=False))
-    assert summary(result.findings) == {
+    assert summary(result.findings, PUB) == {
         ("TM-PUB-001", "aws_sqs_queue.jobs", "policy.tf", 2, "high")
     }
     assert element(result, "aws_dynamodb_table.jobs").fact("public") is False
@@ -481,8 +505,10 @@ def test_public_policy_whose_count_is_unknown_is_unconfirmed(tf_repo: TfRepo) ->
     store = SERVICES["sqs-queue-policy"][0]
     files = {"store.tf": store, "policy.tf": policy, "vars.tf": 'variable "open" {}\n'}
     result = scan(tf_repo(files, network=False))
-    assert summary(result.findings) == {("TM-PUB-001", "aws_sqs_queue.jobs", "policy.tf", 2, "low")}
-    (finding,) = result.findings
+    assert summary(result.findings, PUB) == {
+        ("TM-PUB-001", "aws_sqs_queue.jobs", "policy.tf", 2, "low")
+    }
+    (finding,) = [f for f in result.findings if f.rule in PUB]
     assert "count/for_each of aws_sqs_queue_policy.jobs" in finding.message
 
 

@@ -224,6 +224,8 @@ def test_fixture_findings_are_the_seeded_weaknesses(newsroom: ScanResult) -> Non
         # No web ACL can filter them: a classic ELB, a distribution without web_acl_id.
         ("TM-WAF-001", "aws_elb.web", "elb.tf", 6, "high"),
         ("TM-WAF-001", "aws_cloudfront_distribution.site", "cdn.tf", 95, "high"),
+        # No aws_flow_log anywhere in the sources: unconfirmed.
+        ("TM-LOG-002", "aws_vpc.main", "network.tf", 10, "low"),
     }
     paths = {f.resource: f.path for f in newsroom.findings}
     assert paths["aws_elb.web"] == ("internet", tf("aws_elb.web"))

@@ -133,6 +133,9 @@ def test_shop_findings() -> None:
         # No NetworkPolicy for shop: unconfirmed (policies may live elsewhere);
         # payments has its default-deny.
         ("TM-SEG-001", "Namespace/shop", "namespaces.yaml", 1, "low"),
+        # The internet-facing nginx writes to emptyDirs with no sizeLimit, no
+        # ephemeral-storage limit and no LimitRange in the namespace.
+        ("TM-K8S-005", "Deployment/shop/frontend", "shop/frontend.yaml", 87, "medium"),
     }
 
 
@@ -484,6 +487,7 @@ def test_shop_strict_payments_and_default_deny_shop(tmp_path: Path) -> None:
         ("TM-SEG-001", "Namespace/shop"),
         ("TM-MTLS-001", "Namespace/shop"),
         ("TM-PUB-001", "Deployment/shop/redis"),
+        ("TM-K8S-005", "Deployment/shop/frontend"),  # no longer reached from the internet
     }
 
 

@@ -13,7 +13,8 @@ from scanner.reporters import json_report
 from tests.conftest import REPO
 
 MODULAR = REPO / "fixtures" / "shop-modules"
-REPORTING = "module.data.module.reporting.aws_db_instance.this"
+# The reporting database is on the internet only through var.publicly_accessible.
+PUBLIC_REPORTING = ("TM-PUB-001", "module.data.module.reporting.aws_db_instance.this")
 
 
 @pytest.fixture
@@ -44,10 +45,10 @@ def test_warm_scan_reuses_the_evaluated_root(
 
 
 def test_a_changed_module_file_is_evaluated_again(cache: Path, repo: Path) -> None:
-    assert REPORTING in {f.resource for f in scan(repo).findings}
+    assert PUBLIC_REPORTING in {(f.rule, f.resource) for f in scan(repo).findings}
     db = repo / "modules" / "data" / "modules" / "db-instance" / "main.tf"
     db.write_text(db.read_text().replace("var.publicly_accessible", "false"))
-    assert REPORTING not in {f.resource for f in scan(repo).findings}
+    assert PUBLIC_REPORTING not in {(f.rule, f.resource) for f in scan(repo).findings}
 
 
 def test_a_module_that_appears_later_is_read(cache: Path, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ ADDRESSES = {
     'module.storage.aws_s3_bucket.private["invoices"]': "aws_s3_bucket.invoices",
     "module.edge.aws_lb_listener.admin_http": "aws_lb_listener.admin_http",
     "module.api.aws_api_gateway_stage.v1": "aws_api_gateway_stage.v1",
+    "module.network.aws_vpc.this": "aws_vpc.main",
     "internet": "internet",
     # The OpenAPI descriptions beside the API module (symlinks to fixtures/shop/specs).
     "modules/api/specs/orders-api.yaml": "specs/orders-api.yaml",
@@ -100,6 +101,21 @@ def test_modular_findings_point_into_the_modules() -> None:
             1,
         ),
         ("TM-API-006", "POST /orders", "modules/api/specs/orders-api.yaml", 15),
+        (
+            "TM-ENC-001",
+            "module.data.module.reporting.aws_db_instance.this",
+            "modules/data/modules/db-instance/main.tf",
+            10,
+        ),
+        (
+            "TM-NET-001",
+            "module.app.aws_instance.bastion[0]",
+            "modules/security/modules/sg/main.tf",
+            12,
+        ),
+        ("TM-LOG-003", "module.edge.aws_lb.web", "modules/edge/main.tf", 5),
+        ("TM-LOG-003", "module.edge.aws_alb.admin", "modules/edge/main.tf", 74),
+        ("TM-LOG-002", "module.network.aws_vpc.this", "modules/network/main.tf", 17),
     }
 
 
@@ -124,7 +140,8 @@ def test_the_tfvars_line_that_made_it_public_is_evidence() -> None:
     finding = next(
         f
         for f in scan(MODULAR).findings
-        if f.resource == "module.data.module.reporting.aws_db_instance.this"
+        if f.rule == "TM-PUB-001"
+        and f.resource == "module.data.module.reporting.aws_db_instance.this"
     )
     assert (finding.evidence[0].file, finding.evidence[0].line) == (
         "modules/data/modules/db-instance/main.tf",

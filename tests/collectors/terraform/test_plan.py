@@ -38,6 +38,11 @@ def test_plan_findings_point_at_the_plan() -> None:
         ("TM-PUB-001", "aws_db_instance.reporting", where),
         ("TM-TLS-001", "aws_lb_listener.admin_http", where),
         ("TM-RATE-001", "aws_api_gateway_stage.v1", where),
+        ("TM-ENC-001", "aws_db_instance.reporting", where),
+        ("TM-NET-001", "aws_instance.bastion", where),
+        ("TM-LOG-003", "aws_lb.web", where),
+        ("TM-LOG-003", "aws_alb.admin", where),
+        ("TM-LOG-002", "aws_vpc.main", where),
     }
 
 
@@ -45,8 +50,8 @@ def test_plan_variables_win_over_tfvars_next_to_the_files(tmp_path: Path) -> Non
     repo = tmp_path / "shop-modules"
     shutil.copytree(REPO / "fixtures" / "shop-modules", repo)
     (repo / "terraform.tfvars").write_text("reporting_db_public = false\n")
-    reporting = "module.data.module.reporting.aws_db_instance.this"
-    assert reporting not in {f.resource for f in scan(repo).findings}
+    reporting = ("TM-PUB-001", "module.data.module.reporting.aws_db_instance.this")
+    assert reporting not in {(f.rule, f.resource) for f in scan(repo).findings}
     (repo / "plan.json").write_text(
         json.dumps(
             {
@@ -58,7 +63,7 @@ def test_plan_variables_win_over_tfvars_next_to_the_files(tmp_path: Path) -> Non
         )
     )
     result = scan(repo)
-    assert reporting in {f.resource for f in result.findings}
+    assert reporting in {(f.rule, f.resource) for f in result.findings}
     assert ("info", "plan.json", "plan variables applied to the module in .") in {
         (d.level, d.source, d.message) for d in result.diagnostics
     }
