@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rules.custom import Fields
 
 UNKNOWN = "unknown"  # a fact value meaning "the sources do not state it"
+UNCONFIRMED = "\x00unconfirmed"  # marks a path with a hop of unconfirmed exposure
 # Flow attributes a rule may test under `facts:` (a flow's other fields have their own keys).
 FLOW_FACTS = ("authn", "authz", "basis", "mtls", "network_allowed", "rate_limited", "tls")
 BOOL_FLOW_FACTS = ("authz", "mtls", "network_allowed", "rate_limited", "tls")
@@ -67,7 +68,11 @@ class ElementFilter:
         for flag, wanted in self.flags:
             yield flag, bool(getattr(tech, flag)) == wanted
         if self.internet_reachable is not None:
-            yield "internet_reachable", (element.id in paths) == self.internet_reachable
+            path = paths.get(element.id)
+            if path is not None and path[-1] == UNCONFIRMED:
+                yield "internet_reachable", None
+            else:
+                yield "internet_reachable", (path is not None) == self.internet_reachable
         for fact in self.facts:
             yield prefix + fact.name, fact.test(element.fact(fact.name))
 
@@ -226,7 +231,12 @@ class CustomRule(Rule):
     spec: ClassVar[RuleSpec]
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        paths: Paths = graph.internet_paths() if self.spec.needs_paths else {}
+        paths: dict[str, list[str]] = graph.internet_paths() if self.spec.needs_paths else {}
+        # A path through a hop whose exposure the sources leave open (a NodePort whose
+        # nodes may not be public) is not a confirmed path: it makes the condition unknown.
+        for target, path in list(paths.items()):
+            if any(graph.element(n).fact("exposure_unconfirmed") for n in path):
+                paths[target] = [*path, UNCONFIRMED]
         if self.spec.target == "element":
             return self._elements(graph, paths)
         return self._flows(graph, paths)
@@ -248,7 +258,9 @@ class CustomRule(Rule):
                 resource=element.resource,
                 message=self._message(values, "{resource} ({type})", unknown),
                 evidence=evidence,
-                path=tuple(paths.get(element.id, ())) if spec.subject.internet_reachable else (),
+                path=tuple(n for n in paths.get(element.id, ()) if n != UNCONFIRMED)
+                if spec.subject.internet_reachable
+                else (),
                 confidence=Confidence.LOW if unknown else Confidence.HIGH,
             )
 

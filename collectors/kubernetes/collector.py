@@ -67,7 +67,9 @@ class KubernetesCollector:
                 continue
             found += list(objects(result.text, f"{display}/Chart.yaml"))
             inputs.append(f"{display}/Chart.yaml")
-        fragment = to_fragment(found)
+        # Manifests are a partial view of a cluster: the mesh-wide policy (istio-system)
+        # counts only when it is among them.
+        fragment = to_fragment(found, complete=False)
         return Fragment(
             elements=fragment.elements,
             flows=fragment.flows,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -203,6 +204,49 @@ def _rate_limited(notes: Mapping[str, str]) -> bool | None:
     """True when an annotation limits the request rate; unknown otherwise (never False:
     the limit may be enforced in front of the cluster)."""
     return True if any(notes.get(k, "").strip() for k in _RATE_LIMIT_ANNOTATIONS) else None
+
+
+_ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
+
+
+def _alb(spec: Mapping[str, Any], notes: Mapping[str, str]) -> bool:
+    """An Ingress the AWS Load Balancer Controller serves (class `alb`)."""
+    return "alb" in (spec.get("ingressClassName"), notes.get("kubernetes.io/ingress.class"))
+
+
+def _alb_listeners(notes: Mapping[str, str], ev: Evidence) -> list[_Listener]:
+    """An ALB Ingress's listeners from its annotations: `listen-ports` (default HTTP:80,
+    or HTTPS:443 when a certificate is given), TLS on HTTPS ports, and `ssl-redirect`
+    turning its HTTP listeners into redirects. Unreadable ports: HTTP:80, TLS unknown."""
+    cert = bool(notes.get("alb.ingress.kubernetes.io/certificate-arn", "").strip())
+    raw = notes.get("alb.ingress.kubernetes.io/listen-ports")
+    ports: list[tuple[str, int]] = [("HTTPS", 443)] if cert else [("HTTP", 80)]
+    if raw:
+        try:
+            parsed = json.loads(raw)
+            ports = [
+                (str(k).upper(), int(v))
+                for item in parsed
+                if isinstance(item, dict)
+                for k, v in item.items()
+            ]
+        except (ValueError, TypeError):
+            return [_Listener("HTTP", 80, None, None, ev, None)]
+    redirect = bool(notes.get("alb.ingress.kubernetes.io/ssl-redirect", "").strip()) or any(
+        k.startswith("alb.ingress.kubernetes.io/actions.") and '"HTTPS"' in v.upper()
+        for k, v in notes.items()
+    )
+    return [
+        _Listener(
+            proto,
+            port,
+            proto == "HTTPS" if proto in ("HTTP", "HTTPS") else None,
+            redirect if proto == "HTTP" else None,
+            ev,
+            None,
+        )
+        for proto, port in ports
+    ]
 
 
 def _bound_to(vs: K8sObject, gateways: set[str]) -> bool:
@@ -415,6 +459,9 @@ class _Mapper:
             if tls:
                 tls_ev = _ev(ing, int(spec["tls"][0].get(LINE, ing.line)))
                 listeners.append(_Listener("HTTPS", 443, True, None, tls_ev, None))
+            alb = _alb(spec, notes)
+            if alb:
+                listeners = _alb_listeners(notes, _ev(ing))
             hosts = [(r or {}).get("host") for r in spec.get("rules") or []]
             hosts += [h for t in spec.get("tls") or [] for h in (t or {}).get("hosts") or []]
             el = self.entry_point(
@@ -423,6 +470,8 @@ class _Mapper:
                 f"declared: Ingress {ing.address} routes external traffic",
                 facts(ingress_class=spec.get("ingressClassName")),
                 hosts,
+                # The AWS Load Balancer Controller makes internal ALBs unless told otherwise.
+                internal=alb and notes.get(_ALB_SCHEME, "internal").lower() != "internet-facing",
             )
             for rule in spec.get("rules") or []:
                 for path in ((rule or {}).get("http") or {}).get("paths") or []:
@@ -446,6 +495,7 @@ class _Mapper:
         why: str,
         props: Facts,
         hosts: Iterable[Any] = (),
+        internal: bool = False,
     ) -> Element:
         """A gateway element with one part per listener and, unless an annotation makes
         its load balancer internal, a flow from the internet to each listener. `hosts`
@@ -470,7 +520,7 @@ class _Mapper:
         props = facts(props, hosts=",".join(names) or None)
         el = self.element(obj, "load-balancer", parts=parts, props=props)
         limited = _rate_limited(_annotations(obj))
-        if not _internal(_annotations(obj)):
+        if not internal and not _internal(_annotations(obj)):
             for x in listeners:
                 proto = x.protocol.lower() if x.protocol in ("HTTP", "HTTPS") else "tcp"
                 self.flows.append(

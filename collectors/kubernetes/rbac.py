@@ -19,24 +19,24 @@ def _rules(role: K8sObject | None) -> list[dict[str, Any]]:
 
 
 def _grants(rule: dict[str, Any]) -> set[str]:
-    """What one rule lets its holder do: wildcard, secrets, exec, escalate."""
+    """What one rule lets its holder do: wildcard, secrets, exec, escalate. The API group
+    decides what a resource name means: `*` on `monitoring.coreos.com` is not secrets."""
     verbs = {str(v) for v in rule.get("verbs") or []}
     resources = {str(r) for r in rule.get("resources") or []}
+    groups = {str(g) for g in rule.get("apiGroups") or []}
+    core = bool(groups & {"", "*"})
+    rbac = bool(groups & {"rbac.authorization.k8s.io", "*"})
     found: set[str] = set()
-    if "*" in verbs and ("*" in resources or "*" in {str(g) for g in rule.get("apiGroups") or []}):
-        found.add("wildcard")
-    if resources & {"secrets", "*"} and verbs & {"get", "list", "watch", "*"}:
+    if "*" in verbs and "*" in resources and (core or "*" in groups):
+        found.add("wildcard")  # everything in the core group (or every group)
+    if core and resources & {"secrets", "*"} and verbs & {"get", "list", "watch", "*"}:
         found.add("secrets")
-    if resources & {"pods/exec", "*"} and verbs & {"create", "*"}:
+    if core and resources & {"pods/exec", "*"} and verbs & {"create", "*"}:
         found.add("exec")
-    if verbs & (_ESCALATE | {"*"}) and resources & {
-        "roles",
-        "clusterroles",
-        "*",
-        "users",
-        "serviceaccounts",
-        "groups",
-    }:
+    identities = core and resources & {"users", "serviceaccounts", "groups", "*"}
+    if verbs & (_ESCALATE | {"*"}) and (
+        (rbac and resources & {"roles", "clusterroles", "*"}) or identities
+    ):
         found.add("escalate")
     return found
 

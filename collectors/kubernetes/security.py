@@ -71,6 +71,23 @@ def workload_facts(obj: K8sObject) -> dict[str, bool | None]:
     }
 
 
+_POINTER = re.compile(
+    r"^(\$\([^)]*\)|\$\{[^}]*\}|arn:aws[a-z-]*:|(projects|secretsmanager|vault)[:/])", re.I
+)
+
+
+def holds_secret(value: str) -> bool:
+    """Is a credential-named variable's value the credential itself, rather than a
+    pointer to one (`$(DB_PASSWORD)` from a secretKeyRef, an ARN, a URL that carries no
+    password, a placeholder)?"""
+    text = value.strip()
+    if not text or _POINTER.match(text) or _PLACEHOLDER.match(text):
+        return False
+    if "://" in text:
+        return bool(re.search(r"://[^/@\s:]+:[^/@\s]+@", text))  # user:password@ only
+    return True
+
+
 def plaintext_secrets(
     obj: K8sObject, config_maps: Mapping[tuple[str | None, str], K8sObject]
 ) -> tuple[list[tuple[str, int, str]], bool]:
@@ -90,11 +107,12 @@ def plaintext_secrets(
             if not isinstance(e, dict) or not secret_name(str(e.get("name", ""))):
                 continue
             ref = (e.get("valueFrom") or {}).get("configMapKeyRef") or {}
-            literal = isinstance(e.get("value"), str) and e["value"]
+            literal = isinstance(e.get("value"), str) and holds_secret(e["value"])
             if ref.get("name") and ref.get("key"):
                 data = data_of(ref["name"])
                 missing = missing or data is None
-                literal = bool(data and data.get(str(ref["key"])))
+                value = data.get(str(ref["key"])) if data else None
+                literal = isinstance(value, str) and holds_secret(value)
             if literal:
                 found.append((obj.file, int(e.get(LINE, obj.line)), obj.address))
         for source in c.get("envFrom") or []:
@@ -103,7 +121,10 @@ def plaintext_secrets(
                 continue
             data = data_of(name)
             missing = missing or data is None
-            if data and any(secret_name(str(k)) and v for k, v in data.items()):
+            if data and any(
+                secret_name(str(k)) and isinstance(v, str) and holds_secret(v)
+                for k, v in data.items()
+            ):
                 cm = config_maps[(obj.namespace, str(name))]
                 line = int((cm.body.get("data") or {}).get(LINE, cm.line))
                 found.append((cm.file, line, cm.address))
@@ -145,16 +166,35 @@ def holds_values(secret: K8sObject) -> bool:
     return any(not _PLACEHOLDER.match(v) for v in values)
 
 
+def _admits_anyone(rule: dict[str, Any]) -> bool:
+    """An ingress rule that lets every source in: no `from`, or a peer that is empty, a
+    bare `namespaceSelector: {}` (every pod of every namespace) or 0.0.0.0/0."""
+    peers = rule.get("from")
+    if not peers:
+        return True
+    for peer in peers if isinstance(peers, list) else []:
+        if not isinstance(peer, dict) or not peer:
+            return True
+        if peer.get("namespaceSelector") == {} and not peer.get("podSelector"):
+            return True
+        if (peer.get("ipBlock") or {}).get("cidr") in ("0.0.0.0/0", "::/0"):
+            return True
+    return False
+
+
 def default_deny(objs: Iterable[K8sObject]) -> dict[str, bool]:
-    """Namespaces whose NetworkPolicies deny all ingress by default: a policy that
-    selects every pod (empty podSelector) for Ingress with no ingress rules."""
+    """Namespaces whose NetworkPolicies deny ingress by default: a policy that selects
+    every pod (empty podSelector) for Ingress and admits nobody, or only named sources
+    (an "allow from the ingress controller" policy isolates every pod just the same)."""
     out: dict[str, bool] = {}
     for o in objs:
         if o.kind != "NetworkPolicy" or not o.namespace:
             continue
         spec = clean(o.body.get("spec") or {})
         types = policy_types(spec)
-        if not spec.get("podSelector") and "Ingress" in types and not spec.get("ingress"):
+        rules = spec.get("ingress") or []
+        isolates = not spec.get("podSelector") and "Ingress" in types
+        if isolates and not any(_admits_anyone(r) for r in rules if isinstance(r, dict)):
             out[o.namespace] = True
         else:
             out.setdefault(o.namespace, False)

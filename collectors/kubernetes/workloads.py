@@ -21,7 +21,11 @@ _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z][A-Za-z0-9.-]*):(?P<port>\d+)$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 # Names of variables and keys whose literal value is a credential.
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
-_NOT_SECRET = re.compile(r"(_FILE|_PATH|_TTL|_TIMEOUT|_EXPIRY|_LENGTH|_ENABLED)$", re.I)
+_NOT_SECRET = re.compile(
+    r"(_FILE|_PATH|_TTL|_TIMEOUT|_EXPIRY|_LENGTH|_ENABLED|_ARN|_URL|_URI|_NAME|_ID|_REF|"
+    r"_ENDPOINT|_HEADER|_ALGORITHM)$",
+    re.I,
+)
 # Env var names whose bare value is a host (REDIS_HOST=redis).
 _HOST_NAMES = ("_HOST", "_HOSTNAME", "_ADDR", "_ADDRESS", "_SERVER", "_ENDPOINT", "_SERVICE")
 

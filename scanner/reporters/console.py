@@ -22,19 +22,19 @@ _STYLE = {
 }
 
 
-def _summary(result: ScanResult) -> Table:
+def _summary(findings: list[Finding]) -> Table:
     table = Table(title="Findings", show_edge=False, title_justify="left")
     table.add_column("severity")
     table.add_column("count", justify="right")
     for sev in sorted(Severity, reverse=True):
-        n = sum(1 for f in result.findings if f.severity == sev)
+        n = sum(1 for f in findings if f.severity == sev)
         if n:
             table.add_row(f"[{_STYLE[sev]}]{sev.label}[/]", str(n))
     stride = Table(title="STRIDE", show_edge=False, title_justify="left")
     stride.add_column("category")
     stride.add_column("count", justify="right")
     for letter, name in STRIDE_NAMES.items():
-        n = sum(1 for f in result.findings if letter in f.stride)
+        n = sum(1 for f in findings if letter in f.stride)
         if n:
             stride.add_row(f"{letter}  {name}", str(n))
     grid = Table.grid(padding=(0, 6))
@@ -71,12 +71,14 @@ def print_report(result: ScanResult, console: Console) -> None:
         f"[bold]tmscan[/] {escape(result.root)}: {len(result.inputs)} files read, "
         f"{len(g.elements)} elements, {len(g.flows)} flows, {len(g.boundaries)} trust boundaries"
     )
-    confirmed = [f for f in result.findings if f.confidence != Confidence.LOW]
-    unconfirmed = [f for f in result.findings if f.confidence == Confidence.LOW]
-    if not result.findings:
+    active = [f for f in result.findings if f.suppression is None]
+    quiet = [f for f in result.findings if f.suppression is not None]
+    confirmed = [f for f in active if f.confidence != Confidence.LOW]
+    unconfirmed = [f for f in active if f.confidence == Confidence.LOW]
+    if not active:
         console.print("[green]No findings.[/]")
     else:
-        console.print(_summary(result))
+        console.print(_summary(active))
         console.print()
         for i, f in enumerate(confirmed, 1):
             _finding(console, f, i)
@@ -84,6 +86,13 @@ def print_report(result: ScanResult, console: Console) -> None:
             console.print("[bold]Unconfirmed[/] (a needed fact is outside the scanned sources)")
             for i, f in enumerate(unconfirmed, len(confirmed) + 1):
                 _finding(console, f, i)
+    if quiet:
+        console.print(f"[bold]Suppressed or in the baseline[/] ({len(quiet)}, not counted above)")
+        for f in quiet:
+            kind = f.suppression.kind if f.suppression else ""
+            reason = f.suppression.reason if f.suppression else ""
+            console.print(f"  [dim]{kind:10}[/] {f.rule} {escape(f.resource)}: {escape(reason)}")
+        console.print()
     if result.diagnostics:
         console.print(f"[bold]Diagnostics[/] ({len(result.diagnostics)})")
         for d in result.diagnostics:

@@ -125,3 +125,16 @@ def test_custom_rules_fire_with_their_own_ids_and_bad_ones_are_named(tmp_path: P
     assert any("severity: 'urgent' is not one of" in d["message"] for d in errors)
     listed = CliRunner().invoke(main, ["rules", "--rules-dir", str(rules)]).stdout
     assert "ACME-SSH-001" in listed
+
+
+def test_the_console_lists_baselined_findings_apart_and_does_not_count_them(
+    tmp_path: Path,
+) -> None:
+    first = tmp_path / "first.json"
+    CliRunner().invoke(main, ["scan", str(SHOP), "--format", "json", "-o", str(first)])
+    result = CliRunner().invoke(main, ["scan", str(SHOP), "--baseline", str(first)])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "No findings." in out and "Findings" not in out.split("No findings.")[0]
+    assert "Suppressed or in the baseline (11, not counted above)" in out
+    assert "  baseline   TM-PUB-001 aws_db_instance.reporting: in the baseline report" in out
