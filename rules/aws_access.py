@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rules.engine import Rule, RuleMeta, Verdict
+from rules.engine import Rule, RuleMeta, Verdict, forwards
 from scanner.catalogue import technology
 from scanner.graph import DFDGraph
-from scanner.model import INTERNET_ID, Confidence, Element, Flow, Severity
+from scanner.model import INTERNET_ID, Confidence, Flow, Severity
 
 # Ports whose service gives control of the host, or its data, to whoever connects.
 ADMIN_PORTS = {
@@ -44,17 +44,13 @@ DATA_PORTS = {
 _WORLD = ("0.0.0.0/0", "::/0")
 
 
-def _forwards(e: Element) -> bool:
-    return technology(e.type).forwards
-
-
 def _internet_flows(graph: DFDGraph, target: str, paths: dict[str, list[str]]) -> list[Flow]:
     """Flows into `target` straight from the internet, or from a forwarder it reaches."""
     return [
         f
         for f in graph.flows_into(target)
         if f.source == INTERNET_ID
-        or (f.source in paths and (src := graph.get(f.source)) is not None and _forwards(src))
+        or (f.source in paths and (src := graph.get(f.source)) is not None and forwards(src))
     ]
 
 
@@ -97,7 +93,7 @@ class ManagementPortOpenToInternet(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        paths = graph.internet_paths(through=_forwards)
+        paths = graph.internet_paths(through=forwards)
         for host in graph.by_kind("process"):
             tech = technology(host.type)
             if tech.entry_point or tech.stores_data:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rules.engine import Rule, RuleMeta, Verdict
-from scanner.catalogue import technology
+from rules.engine import Rule, RuleMeta, Verdict, forwards
 from scanner.graph import DFDGraph
 from scanner.model import Confidence, Element, Evidence, Severity
-
-
-def _forwards(e: Element) -> bool:
-    return technology(e.type).forwards
 
 
 def _stores(graph: DFDGraph) -> list[Element]:
@@ -237,7 +232,7 @@ class SearchDomainWithoutFineGrainedAccess(Rule):
         for domain in graph.by_type("search-index"):
             if domain.fact("fine_grained_access_control") is not False:
                 continue
-            path = graph.internet_path(domain.id, through=_forwards)
+            path = graph.internet_path(domain.id, through=forwards)
             callers = sorted(
                 {
                     graph.element(f.source).resource

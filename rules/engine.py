@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from scanner.catalogue import technology
 from scanner.errors import RuleError
 from scanner.graph import DFDGraph
-from scanner.model import Confidence, Diagnostic, Evidence, Finding, Severity
+from scanner.model import Confidence, Diagnostic, Element, Evidence, Finding, Severity
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,12 @@ def fingerprint(rule_id: str, anchor: str, part: str, ends: Sequence[str]) -> st
     No line numbers, no message text."""
     text = "\x1f".join((rule_id, anchor, part, ">".join(ends)))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def forwards(element: Element) -> bool:
+    """A hop that passes connections on (an NLB, a NodePort Service): what is reachable
+    through it is reachable from its callers. The `through` predicate of path queries."""
+    return technology(element.type).forwards
 
 
 def identity(graph: DFDGraph, element_id: str) -> str:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rules.engine import Rule, RuleMeta, Verdict
-from scanner.catalogue import technology
+from rules.engine import Rule, RuleMeta, Verdict, forwards
 from scanner.graph import DFDGraph
-from scanner.model import Confidence, Element, Severity
-
-
-def _forwards(e: Element) -> bool:
-    return technology(e.type).forwards
+from scanner.model import Confidence, Severity
 
 
 class DatastoreReachableFromInternet(Rule):
@@ -49,7 +44,7 @@ class DatastoreReachableFromInternet(Rule):
     )
 
     def check(self, graph: DFDGraph) -> Iterable[Verdict]:
-        paths = graph.internet_paths(through=_forwards)
+        paths = graph.internet_paths(through=forwards)
         for store in graph.with_flag("stores_data"):
             path = paths.get(store.id)
             if path is None:
