@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from click.testing import CliRunner
 
 from scanner.cli import main
@@ -48,6 +50,8 @@ def test_inline_and_config_suppressions_and_an_expired_one(tmp_path: Path) -> No
         "    expires: 2020-01-31\n"
     )
     code, doc, _ = report(str(repo))
+    schema = json.loads(resources.files("scanner").joinpath("data/report.schema.json").read_text())
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)  # suppressions too
     found = by_resource(doc)
     assert found[("TM-PUB-001", "aws_db_instance.reporting")] == {
         "kind": "suppressed",

@@ -8,9 +8,11 @@ import base64
 import copy
 import json
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -76,6 +78,9 @@ def test_a_cluster_gives_the_findings_of_its_manifests(cluster: tuple[FakeApiSer
     ]
     assert len(continued) >= 4  # 9 deployments in pages of 2
     assert any(d.message.endswith("API call(s)") for d in from_cluster.diagnostics)
+    schema = json.loads(resources.files("scanner").joinpath("data/report.schema.json").read_text())
+    report = json.loads(json_report.render(from_cluster))
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
     assert not [d for d in from_cluster.diagnostics if d.level == "error"]
 
 
