@@ -6,7 +6,20 @@ from collections.abc import Iterable
 
 from rules.engine import Rule, RuleMeta, Verdict
 from scanner.graph import DFDGraph
-from scanner.model import INTERNET_ID, Severity
+from scanner.model import INTERNET_ID, Element, Severity
+
+# The rule's default remediation speaks AWS (ACM, HTTP_301); Kubernetes entry points get
+# theirs in Kubernetes terms.
+_KUBERNETES_FIX = (
+    "Terminate TLS at the entry point (spec.tls on the Ingress with a certificate, an "
+    "HTTPS listener on the Gateway, or the load balancer's certificate annotation) and "
+    "redirect HTTP to HTTPS (e.g. nginx.ingress.kubernetes.io/force-ssl-redirect, "
+    "alb.ingress.kubernetes.io/ssl-redirect), or stop serving port 80."
+)
+
+
+def _kubernetes(element: Element) -> bool:
+    return any(ev.source in ("kubernetes", "k8s-live") for ev in element.evidence[:1])
 
 
 class PlaintextInternetListener(Rule):
@@ -67,4 +80,5 @@ class PlaintextInternetListener(Rule):
                 flow=flow.id,
                 path=(INTERNET_ID, target.id),
                 part=part.name if part else None,
+                remediation=_KUBERNETES_FIX if _kubernetes(target) else None,
             )

@@ -125,3 +125,13 @@ spec:
     assert ("TM-SEG-001", "Namespace/shop") in rules_on(
         tmp_path, namespace + DEPLOY % env + open_to_all
     )
+
+
+def test_plaintext_ingress_fix_is_said_in_kubernetes_terms(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(
+        ALB_INGRESS % "    alb.ingress.kubernetes.io/scheme: internet-facing"
+    )
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    (tls,) = [f for f in result.findings if f.rule == "TM-TLS-001"]
+    assert tls.remediation.startswith("Terminate TLS at the entry point (spec.tls on the Ingress")
+    assert "ACM" not in tls.remediation
