@@ -97,16 +97,14 @@ def list_rules(fmt: str, rules_dir: Path | None) -> None:
 
 
 def _all_rules(rules_dir: Path | None) -> list[Rule]:
-    """The built-in rules, and the custom ones of `rules_dir` (problems to stderr)."""
-    from rules.custom import load_custom_rules  # noqa: PLC0415
-    from rules.registry import builtin_rules  # noqa: PLC0415
+    """The built-in rules, and the custom ones of `rules_dir` (problems to stderr): the
+    same selection a scan makes, without a configuration."""
+    from scanner.config import Config  # noqa: PLC0415
+    from scanner.control import select_rules  # noqa: PLC0415
 
-    found = builtin_rules()
-    if rules_dir is not None:
-        custom, problems = load_custom_rules(rules_dir, {r.meta.id for r in found})
-        for d in problems:
-            click.echo(f"tmscan: {d.level}: {d.short()}", err=True)
-        found += custom
+    found, problems = select_rules(None, Config(), rules_dir, Path.cwd())
+    for d in problems:
+        click.echo(f"tmscan: {d.level}: {d.short()}", err=True)
     return found
 
 

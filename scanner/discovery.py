@@ -59,8 +59,13 @@ def classify(path: Path) -> str | None:
         if head is None:
             return None
         # A top-level (column 0) key decides, wherever it is in the file: YAML writers that
-        # sort keys put `openapi:` or `swagger:` far down.
-        if head.startswith(("openapi:", "swagger:")) or _API_KEY.search(_text(path) or ""):
+        # sort keys put `openapi:` or `swagger:` far down. A manifest shows its kind in its
+        # first lines: only other files are read whole to look for the API keys.
+        if _API_KEY.search(head):
+            return "openapi"
+        if not (_K8S_VERSION.search(head) and _K8S_KIND.search(head)) and _API_KEY.search(
+            _text(path) or ""
+        ):
             return "openapi"
         lowered = head.lower()
         if "apiversion" in lowered and "kind" in lowered:
@@ -69,6 +74,8 @@ def classify(path: Path) -> str | None:
 
 
 _API_KEY = re.compile(r"^(openapi|swagger)\s*:", re.M)
+_K8S_VERSION = re.compile(r"^apiVersion\s*:", re.M)
+_K8S_KIND = re.compile(r"^kind\s*:", re.M)
 
 
 def _text(path: Path) -> str | None:

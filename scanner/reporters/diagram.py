@@ -13,6 +13,17 @@ from scanner.reporters import ReportOptions
 from scanner.reporters.common import anchors, flow_label, transport
 
 RED = "#c62828"  # plaintext flows and elements with findings, in every diagram
+# Fill of each kind of trust boundary; the internet and a mesh are drawn dashed.
+ZONE_FILL = {
+    "internet": "#fdecea",
+    "account": "#f5f5f5",
+    "vpc": "#e8f0fe",
+    "subnet": "#ffffff",
+    "cluster": "#f3e8fd",
+    "namespace": "#ffffff",
+    "mesh": "#e8f5e9",
+}
+DASHED_ZONES = ("internet", "mesh")
 # Transport states a diagram distinguishes, and basis: what a reader must tell apart.
 TRANSPORTS = ("mtls", "tls", "plaintext", "unknown")
 # What replicas' addresses differ by: a count/for_each index. Numbered names (`api-v1`,

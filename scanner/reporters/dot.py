@@ -8,18 +8,20 @@ import subprocess
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportError, ReportOptions
 from scanner.reporters.common import worst
-from scanner.reporters.diagram import RED, Cluster, Edge, Node, View, build, marks, title
+from scanner.reporters.diagram import (
+    DASHED_ZONES,
+    RED,
+    ZONE_FILL,
+    Cluster,
+    Edge,
+    Node,
+    View,
+    build,
+    marks,
+    title,
+)
 
 FONT = "DejaVu Sans"
-_ZONE_FILL = {
-    "internet": "#fdecea",
-    "account": "#f5f5f5",
-    "vpc": "#e8f0fe",
-    "subnet": "#ffffff",
-    "cluster": "#f3e8fd",
-    "namespace": "#ffffff",
-    "mesh": "#e8f5e9",
-}
 _TRANSPORT = {  # color, extra label
     "mtls": ("#2e7d32", "mTLS"),
     "tls": ("#1f1f1f", "TLS"),
@@ -55,8 +57,8 @@ def _cluster(view: View, c: Cluster, depth: int) -> list[str]:
     lines = [
         f"{indent}subgraph cluster_{c.id} {{",
         f"{indent}  label={quote(label)};",
-        f'{indent}  style="filled{",dashed" if c.type in ("internet", "mesh") else ""}";',
-        f'{indent}  fillcolor="{_ZONE_FILL.get(c.type, "#ffffff")}";',
+        f'{indent}  style="filled{",dashed" if c.type in DASHED_ZONES else ""}";',
+        f'{indent}  fillcolor="{ZONE_FILL.get(c.type, "#ffffff")}";',
         f'{indent}  color="{RED if severity is not None else "#5f6368"}";',
     ]
     if severity is not None:

@@ -8,15 +8,18 @@ from collections import defaultdict
 from scanner.pipeline import ScanResult
 from scanner.reporters import ReportOptions
 from scanner.reporters.common import worst
-from scanner.reporters.diagram import RED, Cluster, Node, View, build, marks, title
+from scanner.reporters.diagram import (
+    DASHED_ZONES,
+    RED,
+    ZONE_FILL,
+    Cluster,
+    Node,
+    View,
+    build,
+    marks,
+    title,
+)
 
-_ZONE_STYLE = {
-    "internet": "fill:#fdecea,stroke:#5f6368,stroke-dasharray:5 5",
-    "account": "fill:#f5f5f5,stroke:#5f6368",
-    "vpc": "fill:#e8f0fe,stroke:#5f6368",
-    "cluster": "fill:#f3e8fd,stroke:#5f6368",
-    "mesh": "fill:#e8f5e9,stroke:#2e7d32,stroke-dasharray:5 5",
-}
 _LINK = {
     "mtls": "stroke:#2e7d32,stroke-width:3px,color:#2e7d32",
     "plaintext": f"stroke:{RED},color:{RED}",
@@ -24,6 +27,12 @@ _LINK = {
 }
 _ARROW = {"called": "-->", "reachable": "-.->"}
 _ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\r": ""}
+
+
+def _zone_style(zone: str) -> str:
+    stroke = "#2e7d32" if zone == "mesh" else "#5f6368"
+    dashed = ",stroke-dasharray:5 5" if zone in DASHED_ZONES else ""
+    return f"fill:{ZONE_FILL.get(zone, '#ffffff')},stroke:{stroke}{dashed}"
 
 
 def text(label: str) -> str:
@@ -72,7 +81,7 @@ def to_mermaid(view: View) -> str:
     for style, indices in sorted(link_styles.items()):
         lines.append(f"    linkStyle {','.join(map(str, indices))} {style}")
     for c in view.clusters:
-        style = _ZONE_STYLE.get(c.type, "fill:#ffffff,stroke:#5f6368")
+        style = _zone_style(c.type)
         if worst(c.findings) is not None:
             style = style.replace("stroke:#5f6368", f"stroke:{RED},stroke-width:2px")
         lines.append(f"    style {c.id} {style}")

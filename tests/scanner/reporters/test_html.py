@@ -11,7 +11,8 @@ from selenium.webdriver.support.ui import Select
 
 from scanner.model import Severity
 from scanner.pipeline import ScanResult
-from scanner.reporters import render
+from scanner.reporters import ReportOptions, render
+from scanner.reporters.diagram import build
 
 
 def external_references(page: str) -> list[str]:
@@ -51,7 +52,9 @@ def test_opens_without_console_errors_and_filters(
     assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
     assert browser.find_element(By.ID, "count").text == "7 of 7 findings"
     # The diagram is drawn (an SVG with one group per node).
-    assert len(browser.find_elements(By.CSS_SELECTOR, ".diagram svg g.node")) > 10
+    view = build(k8s_result.graph, k8s_result.findings, "t", ReportOptions())
+    drawn = browser.find_elements(By.CSS_SELECTOR, ".diagram svg g.node")
+    assert len(drawn) == len(view.nodes) + 1  # every node, and the legend
 
     Select(browser.find_element(By.ID, "f-severity")).select_by_value(str(int(Severity.MEDIUM)))
     expected = [(f.rule, f.resource) for f in k8s_result.findings if f.severity >= Severity.MEDIUM]
