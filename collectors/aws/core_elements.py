@@ -95,7 +95,10 @@ def instance_elements(ctx: MappingContext) -> list[Flow]:
             "vm",
             "process",
             zone,
-            props=facts(public_ip=public_ip),
+            props=facts(
+                public_ip=public_ip,
+                imds_v2_required=(inst.http_tokens == "required") if inst.http_tokens else None,
+            ),
             evidence=(inst.evidence,),
         )
         if public_ip is not True or tier.tier != "public":
@@ -139,6 +142,7 @@ def database_elements(ctx: MappingContext) -> list[Flow]:
                 port=db.port,
                 publicly_accessible=db.publicly_accessible,
                 encryption_at_rest=db.storage_encrypted,
+                iam_database_authentication=db.iam_auth,
             ),
             evidence=(db.evidence,),
         )

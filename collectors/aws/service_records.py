@@ -62,6 +62,7 @@ class Instance(Record):
     public_ip: bool | None = None  # associate_public_ip_address (else: subnet default)
     calls: tuple[str, ...] = ()  # refs named in user data (possible called flows)
     instance_profile: str | None = None  # the instance profile it runs with
+    http_tokens: str | None = None  # IMDS: required | optional (None = not stated)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class DbInstance(Record):
     subnet_group: str | None = None
     security_groups: tuple[str, ...] = ()
     storage_encrypted: bool | None = None
+    iam_auth: bool | None = None  # IAM database authentication (rds-db:connect tokens)
 
 
 @dataclass(frozen=True)

@@ -51,4 +51,5 @@ def db_instance(b: Block) -> r.DbInstance:
         subnet_group=v.ref(b.body.get("db_subnet_group_name")),
         security_groups=v.refs(b.body.get("vpc_security_group_ids")),
         storage_encrypted=v.boolean(b.body.get("storage_encrypted", False)),
+        iam_auth=v.boolean(b.body.get("iam_database_authentication_enabled", False)),
     )

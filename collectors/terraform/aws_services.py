@@ -143,6 +143,7 @@ def target_attachment(b: Block) -> r.TargetAttachment:
 
 def instance(b: Block) -> r.Instance:
     user_data = [b.body.get("user_data"), b.body.get("user_data_base64")]
+    metadata = v.first_block(b.body, "metadata_options")
     return r.Instance(
         b.address,
         b.address,
@@ -152,6 +153,7 @@ def instance(b: Block) -> r.Instance:
         public_ip=v.boolean(b.body.get("associate_public_ip_address")),
         calls=tuple(dict.fromkeys(a for a, _ in v.refs_in(user_data))),
         instance_profile=v.ref(b.body.get("iam_instance_profile")),
+        http_tokens=v.string(metadata.get("http_tokens")) if metadata else None,
     )
 
 

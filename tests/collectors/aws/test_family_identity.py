@@ -84,11 +84,12 @@ def test_fixture_elements(media: ScanResult) -> None:
             (
                 ("encryption_at_rest", True),
                 ("engine", "postgres"),
+                ("iam_database_authentication", True),
                 ("port", 5432),
                 ("publicly_accessible", False),
             ),
         ),
-        ("vm", "aws_instance.app", private, (("public_ip", False),)),
+        ("vm", "aws_instance.app", private, (("imds_v2_required", True), ("public_ip", False))),
         ("vm", "aws_instance.bastion", f"{VPC}/public", (("public_ip", True),)),
         ("function", "aws_lambda_function.reports", ACCOUNT, ()),
         ("function", "aws_lambda_function.thumbnailer", ACCOUNT, ()),
@@ -276,7 +277,8 @@ def iam_flows(result: ScanResult) -> set[tuple[str, str, str, int | None, str]]:
             {
                 (WORKER, MEDIA, "https", 443, "reachable"),
                 (WORKER, EXPORTS, "https", 443, "reachable"),
-                (WORKER, ORDERS, "mysql", 3306, "reachable"),
+                # Not the orders database: it takes no IAM tokens, so rds-db:connect
+                # opens nothing there.
             },
             id="action-and-resource-wildcard-every-datastore",
         ),
@@ -369,7 +371,8 @@ resource "aws_iam_policy_attachment" "admins" {
             {
                 (WORKER, MEDIA, "https", 443, "reachable"),
                 (WORKER, EXPORTS, "https", 443, "reachable"),
-                (WORKER, ORDERS, "mysql", 3306, "reachable"),
+                # Not the orders database: it takes no IAM tokens, so rds-db:connect
+                # opens nothing there.
             },
             id="aws-managed-administrator",
         ),

@@ -117,6 +117,14 @@ def _stores(ctx: Context) -> list[Store]:
     for rec in (*ctx.inv.buckets, *ctx.inv.db_instances, *ctx.inv.extra):
         el = ctx.element(rec.ref)
         service = service_of(el) if el is not None and el.kind == "datastore" else None
+        if (
+            service == "rds-db"
+            and el is not None
+            and el.fact("iam_database_authentication") is not True
+        ):
+            # rds-db:connect opens nothing on a database that does not take IAM tokens:
+            # the network and the database's own users decide who connects.
+            continue
         if el is not None and service is not None:
             name = getattr(rec, "name", None) or getattr(rec, "identifier", None)
             out.append(Store(el, rec.ref, service, name if isinstance(name, str) else None))
