@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scanner import __version__
+from scanner.cli_aws import aws_options, aws_settings
 from scanner.model import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def explain(rule_id: str, rules_dir: Path | None) -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@aws_options
 @click.option("--k8s", "k8s", is_flag=True, help="Also read a live Kubernetes cluster (read-only).")
 @click.option(
     "--kubeconfig",
@@ -214,6 +216,13 @@ def explain(rule_id: str, rules_dir: Path | None) -> None:
 )
 def scan(
     path: Path | None,
+    aws: bool,
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arns: tuple[str, ...],
+    external_id: str | None,
+    aws_concurrency: int,
     k8s: bool,
     kubeconfig: Path | None,
     context: str | None,
@@ -230,7 +239,8 @@ def scan(
     baseline: Path | None,
     config_file: Path | None,
 ) -> None:
-    """Scan PATH (a directory or file) and/or a live cluster (--k8s) and report findings.
+    """Scan PATH (a directory or file), live AWS accounts (--aws) and/or a live cluster
+    (--k8s), into one model, and report findings.
 
     \b
     Exit codes:
@@ -238,8 +248,17 @@ def scan(
       1  findings at or above --fail-on
       2  usage error or fatal error (including a report that could not be written)
     """
-    if path is None and not k8s:
-        raise click.UsageError("nothing to scan: give a PATH, --k8s, or both")
+    if path is None and not k8s and not aws:
+        raise click.UsageError("nothing to scan: give a PATH, --aws and/or --k8s")
+    aws_live = aws_settings(
+        aws,
+        aws_concurrency,
+        profile=profile,
+        regions=regions,
+        all_regions=all_regions,
+        role_arns=role_arns,
+        external_id=external_id,
+    )
     if (kubeconfig or context or namespaces) and not k8s:
         raise click.UsageError("--kubeconfig, --context and --namespace go with --k8s")
     if output is not None and output_dir is not None:
@@ -265,6 +284,7 @@ def scan(
         use_cache=not no_cache,
         config=config_file.resolve() if config_file else None,
         kubernetes=_live_options(kubeconfig, context, namespaces) if k8s else None,
+        aws=aws_live,
         rules_dir=rules_dir.resolve() if rules_dir else None,
         baseline=known,
     )

@@ -24,6 +24,7 @@ from scanner.merge import merge
 from scanner.model import Diagnostic, Finding, Fragment
 
 if TYPE_CHECKING:
+    from collectors.aws_live.session import AwsOptions
     from collectors.kubernetes.live import LiveOptions
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class ScanOptions:
     use_cache: bool = True  # reuse parse results cached by content hash
     config: Path | None = None  # the scan configuration; default: .tmscan.yaml at the root
     kubernetes: LiveOptions | None = None  # a live cluster to read as well (--k8s)
+    aws: AwsOptions | None = None  # live AWS accounts to read as well (--aws)
     rules_dir: Path | None = None  # custom YAML rules (--rules-dir); else the config's
     baseline: frozenset[str] = frozenset()  # fingerprints of an earlier report (--baseline)
     today: date | None = None  # for suppression expiry (tests fix it); default: today
@@ -108,14 +110,21 @@ def _scan(
         else (config.Config(), [])
     )
     fragments = [Fragment(diagnostics=(*found.diagnostics, *problems))]
-    clusters: list[str] = []
+    live: list[str] = []  # accounts and clusters read
+    if options.aws is not None:
+        # boto3 is imported only for a live scan.
+        from collectors.aws_live.collector import collect_aws  # noqa: PLC0415
+
+        aws = collect_aws(options.aws)
+        fragments.append(aws.fragment)
+        live.extend(f"account {a}" for a in aws.accounts)
     if options.kubernetes is not None:
         # The Kubernetes client is imported only for a live scan (it costs ~0.3 s).
         from collectors.kubernetes.live import collect_live  # noqa: PLC0415
 
-        live, cluster = collect_live(options.kubernetes)
-        fragments.append(live)
-        clusters.append(cluster)
+        cluster_fragment, cluster = collect_live(options.kubernetes)
+        fragments.append(cluster_fragment)
+        live.append(f"cluster {cluster}")
     skipped = dict(found.skipped)
     for kind, files in sorted(found.by_kind.items()):
         collector = collectors.get(kind)
@@ -147,7 +156,7 @@ def _scan(
     findings, controlled = control(result.findings, settings, base, today, options.baseline)
     notes = (*model.diagnostics, *result.diagnostics, *rule_problems, *controlled)
     return ScanResult(
-        root=_label(root, clusters),
+        root=_label(root, live),
         graph=graph,
         findings=findings,
         diagnostics=tuple(sorted(notes)),
@@ -165,8 +174,8 @@ def _not_read(kind: str, count: int) -> Fragment:
     )
 
 
-def _label(root: Path | None, clusters: list[str]) -> str:
-    """What the report calls the scan: the folder's name, and/or the cluster's."""
+def _label(root: Path | None, live: list[str]) -> str:
+    """What the report calls the scan: the folder's name, and/or the live scopes'."""
     parts = [root.name or str(root)] if root is not None else []
-    parts += [f"cluster {c}" for c in clusters]
+    parts += live
     return " + ".join(parts) or "nothing"

@@ -1,0 +1,65 @@
+"""A moto server on 127.0.0.1 (server mode: boto3 talks HTTP to it) and sessions for it.
+
+`setup_client` builds state with an unguarded session (the test plays the account's
+owner); `scan_api` gives the scanner's guarded `Api` for one service.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from collectors.aws_live.api import Api, Ledger, Where
+from collectors.aws_live.readonly import guard
+
+ACCOUNT = "123456789012"  # moto's default account
+RECORDED = Path(__file__).parent / "recorded"
+
+
+class MotoServer:
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def setup_client(service: str, region: str = "eu-west-1") -> Any:
+    """A client of the test's own (writing) session: builds the account's state."""
+    return boto3.session.Session(region_name=region).client(
+        service, config=Config(s3={"addressing_style": "path"})
+    )
+
+
+def scan_api(service: str, region: str = "eu-west-1", ledger: Ledger | None = None) -> Api:
+    """The scanner's read-only Api for one service in moto's account."""
+    session = boto3.session.Session(region_name=region)
+    guard(session._session)  # noqa: SLF001
+    client = session.client(service, config=Config(s3={"addressing_style": "path"}))
+    return Api(client, Where(ACCOUNT, region), ledger or Ledger())
+
+
+def record(name: str, raw: dict[str, Any]) -> None:
+    """Save a module's raw responses as the recorded fixture its transform tests read."""
+    path = RECORDED / f"{name}.json"
+    path.write_text(json.dumps(raw, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def recorded(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
+    return data
