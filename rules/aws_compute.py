@@ -141,3 +141,66 @@ class PrivilegedEcsContainer(Rule):
                     ),
                     evidence=evidence[definition] or service.evidence[:1],
                 )
+
+
+class AdministratorRoleOnCompute(Rule):
+    """Compute that runs with an IAM role allowed every action on every resource.
+
+    Flags each EC2 instance, Lambda function, ECS task or node group whose role is
+    granted `Action: "*"` on `Resource: "*"` by an Allow without a condition (an inline
+    or customer managed policy, or AWS's AdministratorAccess): critical when the
+    compute receives requests from the internet (directly or through a load balancer,
+    CDN or gateway) or has a public IP, medium otherwise. Policies the scan cannot read
+    (in another root, AWS managed policies other than AdministratorAccess) grant nothing
+    here, and a role with any Deny statement, which may carve the grant back, is not
+    judged.
+
+    Why it matters: whoever runs code on the host (an RCE, a server-side request
+    forgery to the metadata service, a compromised dependency) holds the whole account:
+    IAM, data, logs and the means to hide (CWE-250, CWE-269).
+
+    Remediation: replace the wildcard statement with the actions and resources the
+    workload uses (IAM Access Analyzer can generate a policy from CloudTrail activity);
+    keep administrator access for humans behind MFA, not for workloads.
+    """
+
+    meta = RuleMeta(
+        id="TM-IAM-002",
+        name="administrator-role-on-compute",
+        title="Compute runs with an administrator (wildcard) IAM role",
+        stride=("E", "T", "I"),
+        controls=("least-privilege",),
+        severity=Severity.CRITICAL,
+        remediation=(
+            'Replace Action "*" / Resource "*" with the actions and resources the '
+            "workload uses (IAM Access Analyzer can generate them from CloudTrail)."
+        ),
+        references=("CWE-250", "CWE-269", "OWASP ASVS 5.0 8.2.1"),
+    )
+
+    def check(self, graph: DFDGraph) -> Iterable[Verdict]:
+        for el in graph.elements:
+            if el.kind != "process" or el.fact("iam_admin") is not True:
+                continue
+            role = next((p for p in el.parts if p.kind == "iam-role"), None)
+            if role is None:
+                continue
+            path = graph.internet_path(el.id, through=_passes_requests)
+            if path is not None:
+                exposure, severity = "receives requests from the internet", None
+            elif el.fact("public_ip") is True:
+                exposure, severity = "has a public IP", None
+            else:
+                exposure, severity = "is not reachable from the internet", Severity.MEDIUM
+            yield Verdict(
+                element=el.id,
+                resource=role.resource,
+                part=role.name,
+                message=(
+                    f"{el.resource} runs as {role.resource}, which may do anything to "
+                    f"anything in the account; it {exposure}."
+                ),
+                evidence=role.evidence[1:] or role.evidence,
+                path=tuple(path or ()),
+                severity=severity,
+            )

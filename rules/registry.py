@@ -20,7 +20,11 @@ from rules.aws_audit import (
     EntryPointWithoutAccessLogs,
     VpcWithoutFlowLogs,
 )
-from rules.aws_compute import InstanceMetadataV1OnExposedHost, PrivilegedEcsContainer
+from rules.aws_compute import (
+    AdministratorRoleOnCompute,
+    InstanceMetadataV1OnExposedHost,
+    PrivilegedEcsContainer,
+)
 from rules.aws_data import (
     AwsManagedKeyAmongCustomerKeys,
     DatastoreNotEncryptedAtRest,
@@ -82,6 +86,7 @@ RULES: tuple[type[Rule], ...] = (
     ClusterEndpointOpenToInternet,
     FunctionUrlWithoutAuth,
     InstanceMetadataV1OnExposedHost,
+    AdministratorRoleOnCompute,
     PrivilegedEcsContainer,
     OutdatedTlsPolicyOnInternetListener,
     ContainerRunsAsRoot,

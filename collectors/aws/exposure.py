@@ -31,6 +31,9 @@ def _rest_stage_throttle(
                 return True, plan.evidence
             if not methods or any(m.api_key_required is None for m in methods):
                 return None, plan.evidence
+    for plan in inv.usage_plans:
+        if plan.throttled is None and any(a == api.ref and s in ids for a, s in plan.stages):
+            return None, plan.evidence  # a plan whose limits are not known (or not read)
     if stage.ref in inv.waf_protected:
         return None, stage.evidence  # a WAF may hold a rate-based rule: not read yet
     if any(ms.throttled is not False for ms in settings):

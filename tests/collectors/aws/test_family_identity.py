@@ -730,3 +730,56 @@ def test_unknown_exclusions_and_actions_claim_nothing() -> None:
     )
     assert known is not None
     assert (known.actions, known.not_resource) == (("s3:*",), True)
+
+
+@pytest.mark.parametrize(
+    ("policy", "admin"),
+    [
+        pytest.param(inline('{ Effect = "Allow", Action = "*", Resource = "*" }'), True, id="star"),
+        pytest.param(
+            inline('{ Effect = "Allow", Action = ["*:*"], Resource = ["*"] }'), True, id="star-star"
+        ),
+        pytest.param(
+            inline(
+                '{ Effect = "Allow", Action = "*", Resource = "*" }',
+                '{ Effect = "Deny", Action = "iam:*", Resource = "*" }',
+            ),
+            None,
+            id="a-deny-may-carve-it-back",
+        ),
+        pytest.param(
+            inline(
+                '{ Effect = "Allow", Action = "*", Resource = "*", '
+                'Condition = { Bool = { "aws:MultiFactorAuthPresent" = "true" } } }'
+            ),
+            None,
+            id="conditional",
+        ),
+        pytest.param(
+            inline('{ Effect = "Allow", Action = "s3:*", Resource = "*" }'), None, id="one-service"
+        ),
+        pytest.param(
+            inline('{ Effect = "Allow", Action = "*", Resource = aws_s3_bucket.media.arn }'),
+            None,
+            id="one-resource",
+        ),
+        pytest.param(
+            """
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.worker.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+""",
+            True,
+            id="aws-managed-administrator",
+        ),
+    ],
+)
+def test_administrator_roles_are_marked_on_their_compute(
+    tf_repo: TfRepo, policy: str, admin: bool | None
+) -> None:
+    result = scan(tf_repo({"stores.tf": STORES, "iam.tf": policy}))
+    worker = result.graph.element(WORKER)
+    assert worker.fact("iam_admin") is admin
+    parts = [(p.kind, p.name, p.resource) for p in worker.parts if p.kind == "iam-role"]
+    assert parts == ([("iam-role", "worker", "aws_iam_role.worker")] if admin else [])

@@ -6,6 +6,7 @@ from collectors.aws.context import Context
 from collectors.aws.services.identity.audit import note_audit
 from collectors.aws.services.identity.permissions import permission_flows, role_of
 from collectors.aws.services.identity.policies import DATA_ACTIONS, MANAGED
+from collectors.aws.services.identity.privileges import note_privileges
 from collectors.aws.services.identity.records import (
     FlowLog,
     IamPolicy,
@@ -34,6 +35,8 @@ __all__ = [
 
 
 def elements(ctx: Context) -> list[Flow]:
-    """Note audit facts on zones; return the flows IAM permissions open to datastores."""
+    """Note audit facts on zones and administrator roles on compute; return the flows
+    IAM permissions open to datastores."""
     note_audit(ctx)
+    note_privileges(ctx)
     return permission_flows(ctx)

@@ -33,12 +33,12 @@ R = TypeVar("R", bound=r.Record)
 
 
 @dataclass(frozen=True)
-class _Grant:
+class Grant:
     statement: Statement
     evidence: tuple[Evidence, ...]
 
 
-def _find(records: Iterable[R], ident: str | None) -> R | None:
+def find_named(records: Iterable[R], ident: str | None) -> R | None:
     """The record a reference, name or ARN (`arn:...:role/path/name`) identifies."""
     if ident is None:
         return None
@@ -68,7 +68,7 @@ def _runs_with(inv: r.Inventory, rec: object) -> object:
     return rec
 
 
-def _role(inv: r.Inventory, rec: object) -> IamRole | None:
+def role_for(inv: r.Inventory, rec: object) -> IamRole | None:
     """The IAM role a record runs as: its `role` (an ECS task role), or its
     `instance_profile`'s role, following launch templates and task definitions."""
     ident = getattr(rec, "role", None)
@@ -78,34 +78,34 @@ def _role(inv: r.Inventory, rec: object) -> IamRole | None:
         ident = getattr(rec, "role", None) or getattr(rec, "task_role", None)
         profile = getattr(rec, "instance_profile", None)
     if ident is None and isinstance(profile, str):
-        found = _find(inv.of(InstanceProfile), profile)
+        found = find_named(inv.of(InstanceProfile), profile)
         ident = found.role if found else None
-    return _find(inv.of(IamRole), ident) if isinstance(ident, str) else None
+    return find_named(inv.of(IamRole), ident) if isinstance(ident, str) else None
 
 
 def role_of(ctx: Context, element_ref: str) -> str | None:
     """The ref of the IAM role a compute element's record runs as, if in the scope."""
     inv = ctx.inv
     records = (*inv.functions, *inv.instances, *inv.extra)
-    role = _role(inv, next((x for x in records if x.ref == element_ref), None))
+    role = role_for(inv, next((x for x in records if x.ref == element_ref), None))
     return role.ref if role else None
 
 
-def _grants(inv: r.Inventory, role: IamRole) -> list[_Grant]:
+def grants_of(inv: r.Inventory, role: IamRole) -> list[Grant]:
     """Every statement that applies to a role, with the blocks that state it."""
-    out: list[_Grant] = []
+    out: list[Grant] = []
     policies = inv.of(IamPolicy)
     for inline in policies:
-        if inline.role is not None and _find((role,), inline.role):
-            out += [_Grant(s, (inline.evidence,)) for s in inline.statements]
+        if inline.role is not None and find_named((role,), inline.role):
+            out += [Grant(s, (inline.evidence,)) for s in inline.statements]
     managed = [p for p in policies if p.role is None]
     for att in inv.of(IamPolicyAttachment):
-        if not _find((role,), att.role) or att.policy is None:
+        if not find_named((role,), att.role) or att.policy is None:
             continue
         if m := MANAGED_ARN.match(att.policy):
-            out += [_Grant(s, (att.evidence,)) for s in MANAGED.get(m["name"], ())]
-        elif policy := _find(managed, att.policy):
-            out += [_Grant(s, (policy.evidence, att.evidence)) for s in policy.statements]
+            out += [Grant(s, (att.evidence,)) for s in MANAGED.get(m["name"], ())]
+        elif policy := find_named(managed, att.policy):
+            out += [Grant(s, (policy.evidence, att.evidence)) for s in policy.statements]
     return out
 
 
@@ -146,7 +146,7 @@ def _label(st: Statement, granted: set[str]) -> list[str]:
     return [p for p in st.actions if any(glob_match(p, a, fold=True) for a in granted)]
 
 
-def _flow(src: Element, role: IamRole, store: Store, grants: list[_Grant]) -> Flow | None:
+def _flow(src: Element, role: IamRole, store: Store, grants: list[Grant]) -> Flow | None:
     """The `reachable` flow a role's grants open to a datastore, after explicit denies.
 
     An unconditional Deny removes the actions it names; an Allow with a Condition still
@@ -180,17 +180,24 @@ def _flow(src: Element, role: IamRole, store: Store, grants: list[_Grant]) -> Fl
     )
 
 
+def compute_roles(ctx: Context) -> list[tuple[str, Element, IamRole]]:
+    """Each compute element (by record ref) whose role is in the scope, with the role."""
+    out = []
+    for rec in (*ctx.inv.instances, *ctx.inv.functions, *ctx.inv.extra):
+        src = ctx.element(rec.ref)
+        role = role_for(ctx.inv, rec) if src is not None and src.kind == "process" else None
+        if src is not None and role is not None:
+            out.append((rec.ref, src, role))
+    return out
+
+
 def permission_flows(ctx: Context) -> list[Flow]:
     """For each compute element, flows to the datastores its role may read or write."""
     stores = _stores(ctx)
-    grants: dict[str, list[_Grant]] = {}
+    grants: dict[str, list[Grant]] = {}
     out: list[Flow] = []
-    for rec in (*ctx.inv.instances, *ctx.inv.functions, *ctx.inv.extra):
-        src = ctx.element(rec.ref)
-        role = _role(ctx.inv, rec) if src is not None and src.kind == "process" else None
-        if src is None or role is None:
-            continue
+    for _, src, role in compute_roles(ctx):
         if role.ref not in grants:
-            grants[role.ref] = _grants(ctx.inv, role)
+            grants[role.ref] = grants_of(ctx.inv, role)
         out += [f for st in stores if (f := _flow(src, role, st, grants[role.ref])) is not None]
     return out
