@@ -193,6 +193,8 @@ class Api:
 
 def _reason(code: str, err: ClientError) -> str:
     message = str(err.response.get("Error", {}).get("Message", "")).strip()
+    # The first line, capped: some endpoints answer errors with an HTML page.
+    message = message.splitlines()[0][:200] if message and not message.startswith("<") else ""
     if code in DENIED:
         what = "access denied"
     elif code in NOT_ENABLED:

@@ -12,4 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-MODULES: tuple[ModuleType, ...] = ()
+from collectors.aws_live.services import audit, compute, edge, identity, network
+
+# Network first: its reads are the most numerous, so they start earliest.
+MODULES: tuple[ModuleType, ...] = (network, edge, compute, identity, audit)

@@ -7,6 +7,7 @@ owner); `scan_api` gives the scanner's guarded `Api` for one service.
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ RECORDED = Path(__file__).parent / "recorded"
 class MotoServer:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
 
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
@@ -49,7 +52,7 @@ def setup_client(service: str, region: str = "eu-west-1") -> Any:
 def scan_api(service: str, region: str = "eu-west-1", ledger: Ledger | None = None) -> Api:
     """The scanner's read-only Api for one service in moto's account."""
     session = boto3.session.Session(region_name=region)
-    guard(session._session)  # noqa: SLF001
+    guard(session._session)
     client = session.client(service, config=Config(s3={"addressing_style": "path"}))
     return Api(client, Where(ACCOUNT, region), ledger or Ledger())
 
