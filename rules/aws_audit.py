@@ -111,7 +111,8 @@ class VpcWithoutFlowLogs(Rule):
     Confidence follows scope: when the sources declare flow logs for another VPC they
     manage flow logs, and this VPC's lack of one is reported at medium confidence; when
     they declare none at all, flow logs may come from elsewhere (a landing-zone
-    automation, an AWS Config remediation) and the finding is unconfirmed. A flow log
+    automation, an AWS Config remediation) and the finding is unconfirmed. Read from a
+    live account, every flow log is seen, and the finding is confirmed. A flow log
     that records only rejected traffic is reported at low severity; one that records
     only accepted traffic is not flagged. Flow logs on subnets or network interfaces
     alone are not seen by this rule.
@@ -143,8 +144,8 @@ class VpcWithoutFlowLogs(Rule):
         managed = any(z.props.get("flow_logs") is True for z in vpcs)
         reachable = graph.reachable_from_internet()
         for vpc in vpcs:
-            own = next((ev for ev in vpc.evidence if ev.address == vpc.name), None)
-            if own is None:
+            own = _own_definition(vpc)
+            if own is None or own.address is None:
                 continue  # not created by these sources
             inside = [e for e in graph.elements if vpc.id in graph.ancestors(e.boundary)]
             exposed = [e for e in inside if e.id in reachable]
@@ -157,7 +158,7 @@ class VpcWithoutFlowLogs(Rule):
                 if vpc.props.get("flow_log_traffic") == "REJECT":
                     yield Verdict(
                         element=vpc.id,
-                        resource=vpc.name,
+                        resource=own.address,
                         message=(
                             f"The flow logs of {vpc.name} record only rejected traffic: the "
                             f"connections that succeed (to {holds}) leave no record."
@@ -166,19 +167,35 @@ class VpcWithoutFlowLogs(Rule):
                     )
                 continue
             message = f"{vpc.name} has no flow log, and holds {what} ({holds})."
-            if not managed:
+            live = own.uri is not None  # read from the account: its flow logs are all known
+            if not managed and not live:
                 message += (
                     " Unconfirmed: no flow log is declared anywhere in the scanned sources, "
                     "so they may be enabled from elsewhere."
                 )
             yield Verdict(
                 element=vpc.id,
-                resource=vpc.name,
+                resource=own.address,
                 message=message,
                 evidence=(own,),
                 severity=Severity.MEDIUM if exposed else Severity.LOW,
-                confidence=Confidence.MEDIUM if managed else Confidence.LOW,
+                confidence=(
+                    Confidence.HIGH if live else Confidence.MEDIUM if managed else Confidence.LOW
+                ),
             )
+
+
+def _own_definition(vpc: TrustBoundary) -> Evidence | None:
+    """The VPC's own record among its evidence: its Terraform block (address = the
+    zone's name) or, read live, the VPC itself (its ARN ends in `vpc/<id>`)."""
+    return next(
+        (
+            ev
+            for ev in vpc.evidence
+            if ev.address == vpc.name or (ev.address or "").endswith(f":vpc/{vpc.name}")
+        ),
+        None,
+    )
 
 
 class EntryPointWithoutAccessLogs(Rule):

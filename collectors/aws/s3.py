@@ -92,14 +92,14 @@ def _settings(index: _BucketIndex, bucket: str) -> dict[str, bool | None]:
     """Encryption, logging and versioning facts, with AWS's defaults where they are
     dated facts: every new bucket is encrypted (SSE-S3) since January 2023, and
     versioning is off until it is turned on. Access logging not configured in the files
-    may be configured elsewhere: unknown."""
+    may be configured elsewhere: unknown (a live read says off when it is off)."""
     sse = index.settings.get((bucket, "encryption"))
     logging = index.settings.get((bucket, "logging"))
     versioning = index.settings.get((bucket, "versioning"))
     return {
         "encryption_at_rest": True,
         "kms_managed": sse.enabled if sse is not None else False,
-        "access_logging": True if logging is not None else None,
+        "access_logging": logging.enabled if logging is not None else None,
         "versioning": versioning.enabled if versioning is not None else False,
     }
 

@@ -6,6 +6,7 @@ counter before any client is made from it, including the ones that assume roles.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +36,19 @@ class AwsOptions:
     progress: bool = False  # a progress display on stderr (a terminal, not CI)
 
 
+def custom_endpoint() -> bool:
+    """Is an endpoint of its own set (AWS_ENDPOINT_URL or a per-service one)?"""
+    return any(k.startswith("AWS_ENDPOINT_URL") for k in os.environ)
+
+
 def client_config(options: AwsOptions) -> Config:
     """Adaptive retries (client-side rate limiting on throttles), and enough pooled
     connections for the concurrent reads."""
     return Config(
-        retries={"mode": "adaptive", "max_attempts": 10},
+        # Five attempts: enough to ride out throttling (adaptive mode also slows every
+        # client down when AWS throttles), not so many that an unreachable endpoint
+        # holds a region's read for minutes of backoff.
+        retries={"mode": "adaptive", "max_attempts": 5},
         max_pool_connections=max(10, options.concurrency * 2),
         connect_timeout=10,
         read_timeout=60,
@@ -65,8 +74,16 @@ class Account:
             if key not in self._clients:
                 # A service name held in a str: the stubs' overloads want literals.
                 session: Any = self.session
-                self._clients[key] = session.client(service, region_name=region, config=self.config)
+                made = session.client(service, region_name=region, config=self.config)
+                if service == "s3control" and custom_endpoint():
+                    made.meta.events.register("before-send.s3-control", self._one_host)
+                self._clients[key] = made
             return self._clients[key]
+
+    def _one_host(self, request: Any, **_: Any) -> None:
+        """S3 Control puts the account id into the host name (`{account}.s3-control...`);
+        an AWS-compatible endpoint of one host (AWS_ENDPOINT_URL) routes by path."""
+        request.url = request.url.replace(f"//{self.where.account}.", "//", 1)
 
 
 def _guarded(ledger: Ledger, **kwargs: Any) -> boto3.session.Session:
@@ -126,7 +143,8 @@ def open_accounts(
                 Diagnostic("error", f"aws sts:AssumeRole {role}", f"not read: {_why(err)}")
             )
     if not accounts:
-        raise CollectorError("aws: no role could be assumed (see the diagnostics above)")
+        reasons = "; ".join(f"{d.source}: {d.message}" for d in diagnostics)
+        raise CollectorError(f"aws: no role could be assumed ({reasons})")
     return accounts, home
 
 

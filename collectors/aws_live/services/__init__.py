@@ -12,7 +12,26 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from collectors.aws_live.services import audit, compute, edge, identity, network
+from collectors.aws_live.services import (
+    audit,
+    compute,
+    databases,
+    edge,
+    identity,
+    messaging,
+    network,
+    storage,
+)
 
-# Network first: its reads are the most numerous, so they start earliest.
-MODULES: tuple[ModuleType, ...] = (network, edge, compute, identity, audit)
+# Those with the most calls first (one per bucket, API or function), so they start
+# earliest and the pool stays busy.
+MODULES: tuple[ModuleType, ...] = (
+    storage,
+    network,
+    edge,
+    compute,
+    databases,
+    messaging,
+    identity,
+    audit,
+)
