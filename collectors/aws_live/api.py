@@ -12,10 +12,11 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
@@ -24,6 +25,8 @@ from collectors.aws_live.readonly import ReadOnlyViolation
 from scanner.model import Diagnostic, Evidence
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+U = TypeVar("U")
 
 DENIED = frozenset(
     {
@@ -81,11 +84,16 @@ class Where:
 
 @dataclass
 class Ledger:
-    """What one scan called and what failed, shared by every Api (thread-safe)."""
+    """What one scan called and what failed, shared by every Api (thread-safe); and the
+    scan's bound on calls in flight, which every call of every Api takes a slot of."""
 
     calls: Counter[str] = field(default_factory=Counter)  # "service:Operation" -> count
     failures: list[tuple[Where, str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    width: int = 8  # calls in flight at once, across every account, region and service
+
+    def __post_init__(self) -> None:
+        self.slots = threading.BoundedSemaphore(max(1, self.width))
 
     def count(self, model: Any = None, **_: Any) -> None:
         """The `before-call` handler: one per request of an operation (each page)."""
@@ -154,10 +162,8 @@ class Api:
         other failure is recorded and the result is None (unknown)."""
         method = _snake(operation)
         try:
-            if self.client.can_paginate(method):
-                result = self.client.get_paginator(method).paginate(**params).build_full_result()
-            else:
-                result = getattr(self.client, method)(**params)
+            with self.ledger.slots:
+                result = self._send(method, params)
         except ReadOnlyViolation:
             raise
         except ClientError as err:
@@ -175,6 +181,26 @@ class Api:
         out = jsonable(result)
         out.pop("ResponseMetadata", None)
         return dict(out)
+
+    def _send(self, method: str, params: dict[str, Any]) -> Any:
+        if self.client.can_paginate(method):
+            return self.client.get_paginator(method).paginate(**params).build_full_result()
+        return getattr(self.client, method)(**params)
+
+    def each(self, read: Callable[[T], U], items: Iterable[T]) -> list[U]:
+        """`read` of every item (per-resource calls: a bucket's settings, a function's
+        policy), run side by side within the scan's bound on calls in flight; results
+        in the items' order."""
+        todo = list(items)
+        if len(todo) < 2 or self.ledger.width < 2:
+            return [read(x) for x in todo]
+        with ThreadPoolExecutor(max_workers=min(self.ledger.width, len(todo))) as pool:
+            return list(pool.map(read, todo))
+
+    def each_of(self, read: Callable[[T], U], keys: Iterable[T]) -> dict[T, U]:
+        """`each`, keyed by the items (names, ARNs, URLs)."""
+        todo = list(keys)
+        return dict(zip(todo, self.each(read, todo), strict=True))
 
     def items(
         self, operation: str, key: str, absent: Iterable[str] = (), **params: Any

@@ -51,7 +51,7 @@ class LiveAws:
 
 
 def collect_aws(options: AwsOptions, modules: tuple[ModuleType, ...] = MODULES) -> LiveAws:
-    ledger = Ledger()
+    ledger = Ledger(width=options.concurrency)
     diagnostics: list[Diagnostic] = []
     accounts, home = open_accounts(options, ledger, diagnostics)
     tasks: list[_Task] = []

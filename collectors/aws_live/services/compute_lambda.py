@@ -35,18 +35,24 @@ _SCOPING = frozenset(
 def read_functions(api: Api) -> dict[str, Any]:
     """Every function ($LATEST), and per function ARN its URL configs and its policy."""
     functions = api.items("ListFunctions", "Functions")
-    urls: dict[str, list[Any] | None] = {}
-    policies: dict[str, dict[str, Any] | None] = {}
-    for fn in mappings(functions):
-        arn, name = text(fn.get("FunctionArn")), text(fn.get("FunctionName"))
-        if arn is None or name is None:
-            continue
-        urls[arn] = api.items("ListFunctionUrlConfigs", "FunctionUrlConfigs", FunctionName=name)
+    named = {
+        arn: name
+        for fn in mappings(functions)
+        if (arn := text(fn.get("FunctionArn"))) and (name := text(fn.get("FunctionName")))
+    }
+
+    def urls_and_policy(name: str) -> tuple[list[Any] | None, dict[str, Any] | None]:
+        urls = api.items("ListFunctionUrlConfigs", "FunctionUrlConfigs", FunctionName=name)
         # No resource policy at all is ResourceNotFoundException: a fact ({}), not a gap.
-        policies[arn] = api.call(
-            "GetPolicy", absent=("ResourceNotFoundException",), FunctionName=name
-        )
-    return {"Functions": functions, "FunctionUrlConfigs": urls, "Policies": policies}
+        policy = api.call("GetPolicy", absent=("ResourceNotFoundException",), FunctionName=name)
+        return urls, policy
+
+    read = api.each_of(urls_and_policy, named.values())
+    return {
+        "Functions": functions,
+        "FunctionUrlConfigs": {arn: read[name][0] for arn, name in named.items()},
+        "Policies": {arn: read[name][1] for arn, name in named.items()},
+    }
 
 
 def functions(raw: Mapping[str, Any], where: Where) -> list[Record]:

@@ -92,13 +92,13 @@ def read_tables(api: Api) -> dict[str, Any]:
     names = [n for n in listed or [] if isinstance(n, str) and n]
     return {
         "TableNames": listed,
-        "tables": {
-            n: {
+        "tables": api.each_of(
+            lambda n: {
                 "DescribeTable": api.call("DescribeTable", TableName=n),
                 "DescribeContinuousBackups": api.call("DescribeContinuousBackups", TableName=n),
-            }
-            for n in names
-        },
+            },
+            names,
+        ),
     }
 
 

@@ -37,26 +37,30 @@ def read_elbv2(api: Api) -> dict[str, Any]:
     their registered targets."""
     lbs = api.items("DescribeLoadBalancers", "LoadBalancers")
     out: dict[str, Any] = {"LoadBalancers": lbs, "attributes": {}, "listeners": {}, "rules": {}}
-    for lb in dicts(lbs):
-        if (arn := text(lb.get("LoadBalancerArn"))) is None:
-            continue
-        out["attributes"][arn] = api.items(
-            "DescribeLoadBalancerAttributes", "Attributes", LoadBalancerArn=arn
-        )
+
+    def read_lb(arn: str) -> tuple[Any, Any, dict[str, Any]]:
+        attributes = api.items("DescribeLoadBalancerAttributes", "Attributes", LoadBalancerArn=arn)
         listeners = api.items("DescribeListeners", "Listeners", LoadBalancerArn=arn)
+        rules = {
+            listener: api.items("DescribeRules", "Rules", ListenerArn=listener)
+            for ls in dicts(listeners)
+            if (listener := text(ls.get("ListenerArn")))
+        }
+        return attributes, listeners, rules
+
+    arns = [arn for lb in dicts(lbs) if (arn := text(lb.get("LoadBalancerArn")))]
+    for arn, (attributes, listeners, rules) in api.each_of(read_lb, arns).items():
+        out["attributes"][arn] = attributes
         out["listeners"][arn] = listeners
-        for ls in dicts(listeners):
-            if listener_arn := text(ls.get("ListenerArn")):
-                out["rules"][listener_arn] = api.items(
-                    "DescribeRules", "Rules", ListenerArn=listener_arn
-                )
+        out["rules"].update(rules)
     groups = api.items("DescribeTargetGroups", "TargetGroups")
     out["TargetGroups"] = groups
-    out["health"] = {
-        arn: api.items("DescribeTargetHealth", "TargetHealthDescriptions", TargetGroupArn=arn)
-        for g in dicts(groups)
-        if (arn := text(g.get("TargetGroupArn")))
-    }
+    out["health"] = api.each_of(
+        lambda arn: api.items(
+            "DescribeTargetHealth", "TargetHealthDescriptions", TargetGroupArn=arn
+        ),
+        [arn for g in dicts(groups) if (arn := text(g.get("TargetGroupArn")))],
+    )
     return out
 
 

@@ -36,14 +36,19 @@ def read_rest(api: Api) -> dict[str, Any]:
     embedded) and authorizers; the region's usage plans."""
     apis = api.items("GetRestApis", "items")
     out: dict[str, Any] = {"RestApis": apis, "stages": {}, "resources": {}, "authorizers": {}}
-    for item in dicts(apis):
-        if (api_id := text(item.get("id"))) is None:
-            continue
-        out["stages"][api_id] = api.items("GetStages", "item", restApiId=api_id)
-        out["resources"][api_id] = api.items(
-            "GetResources", "items", restApiId=api_id, embed=["methods"]
+
+    def read_api(api_id: str) -> tuple[Any, Any, Any]:
+        return (
+            api.items("GetStages", "item", restApiId=api_id),
+            api.items("GetResources", "items", restApiId=api_id, embed=["methods"]),
+            api.items("GetAuthorizers", "items", restApiId=api_id),
         )
-        out["authorizers"][api_id] = api.items("GetAuthorizers", "items", restApiId=api_id)
+
+    ids = [api_id for item in dicts(apis) if (api_id := text(item.get("id")))]
+    for api_id, (stages, resources, authorizers) in api.each_of(read_api, ids).items():
+        out["stages"][api_id] = stages
+        out["resources"][api_id] = resources
+        out["authorizers"][api_id] = authorizers
     out["UsagePlans"] = api.items("GetUsagePlans", "items")
     return out
 

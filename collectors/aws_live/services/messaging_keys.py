@@ -75,14 +75,22 @@ def read_keys(api: Api) -> dict[str, Any]:
     described: dict[str, Any] = {}
     rotation: dict[str, Any] = {}
     policies: dict[str, Any] = {}
-    for arn in strings(keys, "KeyArn"):
+
+    def read_key(arn: str) -> None:
         described[arn] = response = api.call("DescribeKey", KeyId=arn)
         meta = first(response, "KeyMetadata")
         if first(meta, "KeyManager") != "CUSTOMER" or first(meta, "KeyState") in _GONE:
-            continue
+            return
         if _spec(meta) == "SYMMETRIC_DEFAULT":  # the only keys that rotate automatically
             rotation[arn] = api.call("GetKeyRotationStatus", absent=(_UNROTATABLE,), KeyId=arn)
         policies[arn] = api.call("GetKeyPolicy", KeyId=arn, PolicyName="default")
+
+    arns = strings(keys, "KeyArn")
+    api.each(read_key, arns)  # each key's entries are its own: no two threads share one
+    # Listed order, whichever read finished first.
+    described, rotation, policies = (
+        {a: d[a] for a in arns if a in d} for d in (described, rotation, policies)
+    )
     return {
         "Keys": keys,
         "described": described,

@@ -30,10 +30,10 @@ def read_sqs(api: Api) -> dict[str, Any]:
     urls = api.items("ListQueues", "QueueUrls")
     return {
         "QueueUrls": urls,
-        "attributes": {
-            url: api.call("GetQueueAttributes", QueueUrl=url, AttributeNames=["All"])
-            for url in strings(urls)
-        },
+        "attributes": api.each_of(
+            lambda url: api.call("GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]),
+            strings(urls),
+        ),
     }
 
 
@@ -83,9 +83,9 @@ def read_sns(api: Api) -> dict[str, Any]:
     topics = api.items("ListTopics", "Topics")
     return {
         "Topics": topics,
-        "attributes": {
-            arn: api.call("GetTopicAttributes", TopicArn=arn) for arn in strings(topics, "TopicArn")
-        },
+        "attributes": api.each_of(
+            lambda arn: api.call("GetTopicAttributes", TopicArn=arn), strings(topics, "TopicArn")
+        ),
         "Subscriptions": api.items("ListSubscriptions", "Subscriptions"),
     }
 

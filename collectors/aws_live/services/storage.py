@@ -53,7 +53,7 @@ def read(apis: Mapping[str, Api]) -> dict[str, Any]:
         "AccountPublicAccessBlock": control.call(
             "GetPublicAccessBlock", absent=(NO_BLOCK,), AccountId=control.where.account
         ),
-        "buckets": {name: _read_bucket(s3, name) for name in names},
+        "buckets": s3.each_of(lambda name: _read_bucket(s3, name), names),
     }
 
 
