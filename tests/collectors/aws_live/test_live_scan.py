@@ -293,3 +293,22 @@ def test_aws_options_are_checked(args: list[str], message: str) -> None:
     run = CliRunner().invoke(main, ["scan", *args])
     assert run.exit_code == 2
     assert message in run.stderr
+
+
+def test_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.cli_aws import aws_settings
+
+    class Tty:
+        @staticmethod
+        def isatty() -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stderr", Tty())
+    monkeypatch.delenv("CI", raising=False)
+    assert aws_settings(True, 4, regions=("eu-west-1",)) == AwsOptions(
+        regions=("eu-west-1",), concurrency=4, progress=True
+    )
+    monkeypatch.setenv("CI", "true")
+    options = aws_settings(True, 4, regions=("eu-west-1",))
+    assert options is not None and options.progress is False
+    assert aws_settings(False, 8) is None
