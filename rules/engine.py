@@ -106,9 +106,16 @@ def forwards(element: Element) -> bool:
 
 
 def identity(graph: DFDGraph, element_id: str) -> str:
-    """An element's source-neutral identity: its asset key when known, else its id."""
+    """An element's source-neutral identity: its asset key when known, else its id.
+
+    A key names a resource within an account and region (an RDS identifier, a queue
+    name); read live, the account and region the element was read in are part of its
+    identity, so the same names in two regions or accounts stay two things."""
     element = graph.get(element_id)
-    return element.key if element is not None and element.key else element_id
+    if element is None or not element.key:
+        return element_id
+    live = next((ev for ev in element.evidence if ev.account), None)
+    return f"{element.key}@{live.account}/{live.region or ''}" if live else element.key
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ class Evaluation:
 
 def evaluate(graph: DFDGraph, rules: Sequence[Rule]) -> Evaluation:
     """Run every rule; a rule that raises becomes a diagnostic and the others still run."""
-    findings: dict[str, Finding] = {}
+    findings: dict[str, Finding] = {}  # fingerprint/element -> finding
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         meta = rule.meta
@@ -133,7 +140,9 @@ def evaluate(graph: DFDGraph, rules: Sequence[Rule]) -> Evaluation:
             continue
         for v in verdicts:
             finding = _finding(graph, meta, v)
-            findings.setdefault(finding.fingerprint, finding)
+            # Two elements may share a fingerprint (one bucket name in a dev and a prod
+            # root): each keeps its finding; one element's repeats are one finding.
+            findings.setdefault(f"{finding.fingerprint}/{finding.element}", finding)
     ordered = sorted(findings.values(), key=Finding.sort_key)
     return Evaluation(tuple(ordered), tuple(diagnostics))
 

@@ -91,6 +91,8 @@ class Ledger:
     failures: list[tuple[Where, str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     width: int = 8  # calls in flight at once, across every account, region and service
+    # (account, region, client) of service modules that failed outright (a bug).
+    broken: set[tuple[str, str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.slots = threading.BoundedSemaphore(max(1, self.width))
@@ -194,7 +196,9 @@ class Api:
         todo = list(items)
         if len(todo) < 2 or self.ledger.width < 2:
             return [read(x) for x in todo]
-        with ThreadPoolExecutor(max_workers=min(self.ledger.width, len(todo))) as pool:
+        # Threads wait on the scan's slots; a few per module keep them all busy without
+        # a thread per resource.
+        with ThreadPoolExecutor(max_workers=min(self.ledger.width, len(todo), 8)) as pool:
             return list(pool.map(read, todo))
 
     def each_of(self, read: Callable[[T], U], keys: Iterable[T]) -> dict[T, U]:

@@ -110,6 +110,8 @@ def _run(
             except Exception as err:  # one module's bug must not lose the others
                 log.debug("aws module %s failed", task.name, exc_info=True)
                 where = f"aws {task.account.where.account}/{task.region or 'global'}"
+                for client in task.module.CLIENTS:  # coverage: not read, whatever it called
+                    ledger.broken.add((task.account.where.account, task.region, client))
                 yield (
                     task,
                     [],
@@ -155,7 +157,12 @@ def inventory_of(found: list[Any], scope: str) -> r.Inventory:
     into the Inventory's fields, family records into `extra`, in a stable order so the
     same account gives the same model whatever order the reads finished in."""
     by_field: dict[str, list[Any]] = defaultdict(list)
+    seen: set[Any] = set()
     for rec in sorted(found, key=_order):
+        # The same record twice (a trail every region lists) is one.
+        if rec in seen:
+            continue
+        seen.add(rec)
         if isinstance(rec, WafAssociation):
             by_field["waf_protected"].append(rec.target)
         else:
@@ -205,6 +212,8 @@ def _coverage(
     failed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for where, service, _, _ in ledger.failures:
         failed[(where.account, where.region)].add(service)
+    for account, region, service in ledger.broken:
+        failed[(account, region)].add(service)
     out = []
     for task_scope in sorted({(t.account.where.account, t.region) for t in tasks}):
         account, region = task_scope

@@ -1,4 +1,5 @@
-"""Read-only by construction: a botocore hook that refuses every operation but reads.
+"""Read-only by construction: a botocore hook that refuses every operation but the reads
+tmscan makes.
 
 Registered on the session's event system, so every client made from the session (and
 the credential providers' own STS clients) is guarded before a request is built.
@@ -10,39 +11,72 @@ from typing import Any
 
 from scanner.errors import CollectorError
 
-READ_PREFIXES = ("Describe", "List", "Get")
-# Not named like reads, but they only read or only obtain credentials to read with.
-ALLOWED = frozenset(
-    {
-        "sts:AssumeRole",
-        "sts:AssumeRoleWithWebIdentity",
-        "sts:AssumeRoleWithSAML",
-        "sso:GetRoleCredentials",
-    }
+
+def _ops(service: str, names: str) -> set[str]:
+    return {f"{service}:{name}" for name in names.split()}
+
+
+# Exactly the operations the service modules call (tests/collectors/aws_live/
+# test_docs_permissions.py keeps this, the code and the documented policy in step).
+READS = frozenset(
+    _ops("sts", "GetCallerIdentity")
+    | _ops(
+        "ec2",
+        "DescribeRegions DescribeVpcs DescribeSubnets DescribeInternetGateways "
+        "DescribeRouteTables DescribeSecurityGroups DescribeNetworkAcls DescribeVpcEndpoints "
+        "DescribeNatGateways DescribeVpcPeeringConnections DescribeFlowLogs DescribeInstances",
+    )
+    | _ops(
+        "elbv2",
+        "DescribeLoadBalancers DescribeLoadBalancerAttributes DescribeListeners DescribeRules "
+        "DescribeTargetGroups DescribeTargetHealth",
+    )
+    | _ops("elb", "DescribeLoadBalancers DescribeLoadBalancerAttributes")
+    | _ops(
+        "apigateway",
+        "GetRestApis GetStages GetResources GetAuthorizers GetUsagePlans GetDomainNames "
+        "GetBasePathMappings",
+    )
+    | _ops(
+        "apigatewayv2",
+        "GetApis GetStages GetIntegrations GetAuthorizers GetDomainNames GetApiMappings",
+    )
+    | _ops("wafv2", "ListWebACLs ListResourcesForWebACL")
+    | _ops("lambda", "ListFunctions ListFunctionUrlConfigs GetPolicy")
+    | _ops(
+        "ecs",
+        "ListClusters DescribeClusters ListServices DescribeServices DescribeTaskDefinition",
+    )
+    | _ops("eks", "ListClusters DescribeCluster ListNodegroups DescribeNodegroup")
+    | _ops("iam", "GetAccountAuthorizationDetails ListInstanceProfiles")
+    | _ops("cloudtrail", "DescribeTrails GetTrailStatus")
+    | _ops(
+        "s3",
+        "ListBuckets GetBucketLocation GetPublicAccessBlock GetBucketPolicy "
+        "GetBucketPolicyStatus GetBucketAcl GetBucketOwnershipControls GetBucketEncryption "
+        "GetBucketLogging GetBucketVersioning",
+    )
+    | _ops("s3control", "GetPublicAccessBlock")
+    | _ops("rds", "DescribeDBInstances DescribeDBClusters DescribeDBSubnetGroups")
+    | _ops("redshift", "DescribeClusters DescribeClusterSubnetGroups")
+    | _ops(
+        "elasticache",
+        "DescribeReplicationGroups DescribeCacheClusters DescribeCacheSubnetGroups",
+    )
+    | _ops("opensearch", "ListDomainNames DescribeDomains")
+    | _ops("dynamodb", "ListTables DescribeTable DescribeContinuousBackups")
+    | _ops("sqs", "ListQueues GetQueueAttributes")
+    | _ops("sns", "ListTopics GetTopicAttributes ListSubscriptions")
+    | _ops("secretsmanager", "ListSecrets GetResourcePolicy")
+    | _ops("kms", "ListKeys DescribeKey GetKeyRotationStatus GetKeyPolicy ListAliases")
 )
-# Named like reads, but they read data or secrets rather than configuration, or mint
-# credentials: tmscan describes the system, it never reads what the system holds.
-REFUSED = frozenset(
-    {
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:BatchGetSecretValue",
-        "ssm:GetParameter",
-        "ssm:GetParameters",
-        "ssm:GetParametersByPath",
-        "s3:GetObject",
-        "s3:GetObjectTorrent",
-        "kms:GetParametersForImport",
-        "ecr:GetAuthorizationToken",
-        "sts:GetSessionToken",
-        "sts:GetFederationToken",
-        "lambda:GetFunction",  # returns a pre-signed URL to the code
-        "ec2:GetPasswordData",
-        "ec2:GetConsoleOutput",
-        "ec2:GetConsoleScreenshot",
-        "rds:GenerateDbAuthToken",
-        "dynamodb:GetItem",
-        "sqs:ReceiveMessage",
-    }
+# What botocore itself calls for the scan: credentials (assumed roles, web identity for
+# IRSA and CI OIDC, SSO) and S3's region redirects.
+INFRASTRUCTURE = frozenset(
+    _ops("sts", "AssumeRole AssumeRoleWithWebIdentity AssumeRoleWithSAML")
+    | _ops("sso", "GetRoleCredentials")
+    | _ops("sso-oidc", "CreateToken")
+    | _ops("s3", "HeadBucket")
 )
 
 
@@ -51,11 +85,11 @@ class ReadOnlyViolation(CollectorError):
 
 
 def is_read(service: str, operation: str) -> bool:
-    """Whether tmscan may call `operation` of `service` (boto3's client name, e.g. "ec2")."""
+    """Whether tmscan may call `operation` of `service` (boto3's client name, e.g. "ec2"):
+    only the reads it is built to make, never anything else (a read of data or secrets
+    such as GetSecretValue or GetObject included), whatever its name."""
     name = f"{service}:{operation}"
-    if name in REFUSED:
-        return False
-    return name in ALLOWED or operation.startswith(READ_PREFIXES)
+    return name in READS or name in INFRASTRUCTURE
 
 
 def refuse_writes(model: Any = None, **_: Any) -> None:

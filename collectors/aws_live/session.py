@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from collectors.aws_live.api import Ledger, Where, jsonable
@@ -53,7 +55,8 @@ def client_config(options: AwsOptions) -> Config:
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra="tmscan",
-        s3={"addressing_style": "path"},
+        # A single-host endpoint (AWS_ENDPOINT_URL) cannot serve bucket subdomains.
+        s3={"addressing_style": "path" if custom_endpoint() else "auto"},
     )
 
 
@@ -93,6 +96,33 @@ def _guarded(ledger: Ledger, **kwargs: Any) -> boto3.session.Session:
     return session
 
 
+def _assumed(
+    base: boto3.session.Session, role: str, external_id: str | None, home: str, ledger: Ledger
+) -> boto3.session.Session:
+    """A guarded session of `role`, assumed from `base`, whose credentials renew before
+    they expire (a scan of many regions can outlast an hour's session)."""
+    extra: dict[str, Any] = {"RoleSessionName": SESSION_NAME}
+    if external_id:
+        extra["ExternalId"] = external_id
+    source = base._session
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=lambda *a, **kw: source.create_client(*a, **{"region_name": home, **kw}),
+        source_credentials=source.get_credentials(),
+        role_arn=role,
+        extra_args=extra,
+    )
+    fetcher.fetch_credentials()  # fail here, with the role named, if it cannot be assumed
+    assumed = botocore.session.Session()
+    # botocore has no public setter for refreshable credentials.
+    cast(Any, assumed)._credentials = DeferredRefreshableCredentials(
+        method="assume-role", refresh_using=fetcher.fetch_credentials
+    )
+    session = boto3.session.Session(botocore_session=assumed, region_name=home)
+    guard(assumed)
+    ledger.attend(assumed)
+    return session
+
+
 def _identity(session: boto3.session.Session, region: str, config: Config) -> Where:
     found = jsonable(session.client("sts", region_name=region, config=config).get_caller_identity())
     arn = str(found.get("Arn", ""))
@@ -113,6 +143,8 @@ def open_accounts(
     except BotoCoreError as err:  # an unknown profile
         raise CollectorError(f"aws: {err}") from err
     home = (options.regions[0] if options.regions else None) or base.region_name
+    if not home and options.all_regions:
+        home = "us-east-1"  # any region lists the others; this one always exists
     if not home:
         raise CollectorError(
             "aws: no region: pass --region or --all-regions, or set AWS_REGION / the "
@@ -124,19 +156,9 @@ def open_accounts(
         except (BotoCoreError, ClientError) as err:
             raise CollectorError(f"aws: sts:GetCallerIdentity failed: {_why(err)}") from err
     accounts = []
-    sts = base.client("sts", region_name=home, config=config)
     for role in dict.fromkeys(options.role_arns):
-        params: dict[str, Any] = {"RoleArn": role, "RoleSessionName": SESSION_NAME}
-        if options.external_id:
-            params["ExternalId"] = options.external_id
         try:
-            creds = sts.assume_role(**params)["Credentials"]
-            session = _guarded(
-                ledger,
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
-            )
+            session = _assumed(base, role, options.external_id, home, ledger)
             accounts.append(Account(session, _identity(session, home, config), config))
         except (BotoCoreError, ClientError) as err:
             diagnostics.append(

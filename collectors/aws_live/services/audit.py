@@ -1,9 +1,10 @@
-"""Live CloudTrail of one region: the trails whose home is this region, and whether
-each is logging.
+"""Live CloudTrail of one region: every trail that applies to it, and whether each is
+logging.
 
-DescribeTrails with includeShadowTrails=False lists a multi-region trail only in its
-home region (with True, every region would list it again), so each trail is read once
-and becomes one record, whichever regions the scan covers.
+DescribeTrails with includeShadowTrails=True also lists the multi-region trails whose
+home is another region and, in a member account, the organization's trails: without
+them a member account would seem to have no trail at all. Every region read lists them
+again; the collector keeps one record per trail ARN.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ GLOBAL: bool = False
 def read(apis: Mapping[str, Api]) -> dict[str, Any]:
     """The region's own trails, and per trail ARN its status (None: unknown)."""
     api = apis["cloudtrail"]
-    trails = api.items("DescribeTrails", "trailList", includeShadowTrails=False)
+    trails = api.items("DescribeTrails", "trailList", includeShadowTrails=True)
     status: dict[str, Any] = {}
     for trail in mappings(trails):
         if (arn := text(trail.get("TrailARN"))) is not None:

@@ -87,16 +87,20 @@ def paged(api: Api, operation: str, key: str, token: str, **params: Any) -> list
     request parameter and response field share the name); None if any page failed."""
     out: list[Any] = []
     marker: str | None = None
-    for _ in range(1000):  # a service that never stops paging must not hang the scan
+    seen: set[str] = set()
+    while True:
         response = api.call(operation, **params, **({token: marker} if marker else {}))
         if response is None:
             return None
         items = response.get(key)
-        out.extend(items if isinstance(items, list) else [])
+        items = items if isinstance(items, list) else []
+        out.extend(items)
         marker = text(response.get(token))
-        if marker is None:
-            break
-    return out
+        # WAFv2 is known to hand out a marker with its last page: an empty page or a
+        # marker seen before ends the listing rather than looping.
+        if marker is None or not items or marker in seen:
+            return out
+        seen.add(marker)
 
 
 # --- API Gateway ----------------------------------------------------------------------

@@ -27,7 +27,8 @@ from collectors.aws_live.services.storage_json import (
 
 
 def read_sqs(api: Api) -> dict[str, Any]:
-    urls = api.items("ListQueues", "QueueUrls")
+    # Without MaxResults, ListQueues answers with the first 1,000 queues and no token.
+    urls = api.items("ListQueues", "QueueUrls", MaxResults=1000)
     return {
         "QueueUrls": urls,
         "attributes": api.each_of(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from collectors.aws import records as r
+from collectors.aws.services.identity.records import FlowLog
 from collectors.aws_live.api import Api, Where
 from collectors.aws_live.services.network_extras import (
     flow_log,
@@ -80,6 +81,24 @@ def transform(raw: Mapping[str, Any], where: Where) -> list[Built]:
                 out += built
             elif built is not None:
                 out.append(built)
+    return out + _unread(raw, out, where)
+
+
+def _unread(raw: Mapping[str, Any], built: list[Built], where: Where) -> list[Built]:
+    """What a failed list leaves unknown, said in records: with the network ACLs unread,
+    an association of an unknown ACL to an unknown subnet (every subnet's ACL unknown,
+    not the default allow-all); with the flow logs unread, each VPC's flow logs unknown
+    (not missing)."""
+    out: list[Built] = []
+    if "NetworkAcls" in raw and raw["NetworkAcls"] is None:
+        ref = where.arn("ec2", "network-acl/*")
+        ev = where.evidence(ref, detail="network ACLs could not be read")
+        out.append(r.NaclAssociation(ref, ref, ev, acl="?", subnet=None))
+    if "FlowLogs" in raw and raw["FlowLogs"] is None:
+        for v in built:
+            if isinstance(v, r.Vpc):
+                ev = where.evidence(v.address, detail="flow logs could not be read")
+                out.append(FlowLog(f"{v.address}#flow-logs", v.address, ev, vpc=v.ref, unread=True))
     return out
 
 

@@ -144,4 +144,7 @@ def _public_ip(
     ]
     if any(text(a) for a in addresses):
         return True
+    ipv6 = [i.get("Ipv6Address"), *(a for x in interfaces for a in dicts(x.get("Ipv6Addresses")))]
+    if any(ipv6):
+        return None  # global IPv6 addresses: reachable or not as the routes and gateways say
     return False if state == "running" else None

@@ -104,6 +104,8 @@ def policy_is_public(document: Any) -> bool | None:
         # Allow to everyone except the listed principals is as open as "*".
         anyone, maybe = _anyone("*" if "NotPrincipal" in st else st.get("Principal"))
         unknown = unknown or maybe
+        if anyone and _owner_only(st.get("Condition")):
+            continue  # "*" narrowed to one account or organisation (SNS's default policy)
         if anyone and st.get("Condition"):
             unknown = True  # conditions are not evaluated: not confirmed either way
         elif anyone:
@@ -127,6 +129,27 @@ def _anyone(principal: Any) -> tuple[bool, bool]:
             maybe = maybe or any(not isinstance(i, str) for i in items)
         return anyone, maybe
     return False, principal is not None
+
+
+_OWNER_KEYS = frozenset(
+    {"aws:sourceowner", "aws:sourceaccount", "aws:principalaccount", "aws:principalorgid"}
+)
+
+
+def _owner_only(condition: Any) -> bool:
+    """Does an equality test pin the caller (or the source) to literal account or
+    organisation ids? Then "*" means "anyone in that account", not the public."""
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, test in condition.items():
+        if not isinstance(test, Mapping) or str(operator) not in ("StringEquals", "ArnEquals"):
+            continue
+        for key, value in test.items():
+            values = value if isinstance(value, list) else [value]
+            literal = all(isinstance(v, str) and v and "*" not in v for v in values)
+            if str(key).lower() in _OWNER_KEYS and literal:
+                return True
+    return False
 
 
 def _transport_only(condition: Any) -> bool:

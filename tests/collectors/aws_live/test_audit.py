@@ -67,13 +67,13 @@ def read_state(ledger: Ledger | None = None) -> dict[str, Any]:
 # --- 1. reading the account through moto ------------------------------------------------
 
 
-def test_read_lists_each_trail_in_its_home_region_only(aws: MotoServer) -> None:
+def test_read_lists_every_trail_that_applies_to_each_region(aws: MotoServer) -> None:
     build_state()
     ledger = Ledger()
     raw = read_state(ledger)
     names = {region: [t["Name"] for t in got["trailList"]] for region, got in raw.items()}
-    # The multi-region trail is not repeated as a shadow trail in the other regions.
-    assert names == {EUW1: ["main", "eu-local"], EUC1: ["frankfurt"], USE1: []}
+    # The multi-region trail is listed (as a shadow trail) in every region it covers.
+    assert names == {EUW1: ["main", "eu-local"], EUC1: ["main", "frankfurt"], USE1: ["main"]}
     main = raw[EUW1]["trailList"][0]
     assert (
         main["TrailARN"],
@@ -88,8 +88,8 @@ def test_read_lists_each_trail_in_its_home_region_only(aws: MotoServer) -> None:
         LOCAL: False,
     }
     assert raw[EUC1]["status"][FRANKFURT]["IsLogging"] is True
-    assert raw[USE1] == {"trailList": [], "status": {}}
-    assert dict(ledger.calls) == {"cloudtrail:DescribeTrails": 3, "cloudtrail:GetTrailStatus": 3}
+    assert {arn: s["IsLogging"] for arn, s in raw[USE1]["status"].items()} == {MAIN: True}
+    assert dict(ledger.calls) == {"cloudtrail:DescribeTrails": 3, "cloudtrail:GetTrailStatus": 5}
     assert ledger.failures == []
 
 

@@ -70,7 +70,7 @@ def test_live_findings_are_exactly_the_seeded_weaknesses(
     web = instance_arn(shop["aws_instance.euw1_web"])
     vpc = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc/{shop['aws_vpc.euw1']}"
     got = {(f.rule, f.resource, f.severity, f.confidence) for f in result.findings}
-    high, medium = Confidence.HIGH, Confidence.MEDIUM
+    high = Confidence.HIGH
     assert got == {
         ("TM-PUB-001", shop["aws_db_instance.euw1_orders"], Severity.HIGH, high),
         ("TM-ENC-001", shop["aws_db_instance.euw1_orders"], Severity.MEDIUM, high),
@@ -86,7 +86,6 @@ def test_live_findings_are_exactly_the_seeded_weaknesses(
         ("TM-LOG-002", vpc, Severity.MEDIUM, high),
         ("TM-LOG-003", shop["aws_lb.euw1"], Severity.LOW, high),
     }
-    del medium
 
 
 def _same(live_resource: str, built: str) -> bool:
@@ -204,6 +203,48 @@ def test_access_denied_on_one_service_keeps_the_rest(
     assert coverage[f"aws {ACCOUNT}/eu-west-1"].endswith("; incomplete: lambda, rds")
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        "ec2.DescribeFlowLogs",
+        "ec2.DescribeNetworkAcls",
+        "ec2.DescribeSecurityGroups",
+        "ec2.DescribeRouteTables",
+        "s3.GetBucketPolicy",
+        "s3.GetPublicAccessBlock",
+        "s3-control.GetPublicAccessBlock",
+        "cloudtrail.DescribeTrails",
+        "apigateway.GetUsagePlans",
+        "elastic-load-balancing-v2.DescribeLoadBalancerAttributes",
+        "iam.GetAccountAuthorizationDetails",
+    ],
+)
+def test_a_call_denied_never_adds_a_finding(
+    shop: dict[str, str], result: ScanResult, monkeypatch: pytest.MonkeyPatch, event: str
+) -> None:
+    """What a refused call would have said is unknown: findings may go, none may come."""
+    guarded = aws_session._guarded
+
+    def denying(ledger: Ledger, **kwargs: Any) -> Any:
+        made = guarded(ledger, **kwargs)
+        made._session.register(f"before-call.{event}", _deny(event.split(".", maxsplit=1)[0]))
+        return made
+
+    monkeypatch.setattr(aws_session, "_guarded", denying)
+    denied = live()
+    before = {(f.rule, f.resource): f.confidence for f in result.findings}
+    after = {(f.rule, f.resource): f.confidence for f in denied.findings}
+    assert set(after) <= set(before), set(after) - set(before)
+    # ...and those that stay are no surer (a public bucket whose blocks could not be
+    # read is unconfirmed).
+    assert all(after[k] <= before[k] for k in after)
+    operation = event.split(".")[1]
+    assert any(
+        d.level == "warning" and d.source.endswith(f":{operation}") and "access denied" in d.message
+        for d in denied.diagnostics
+    )
+
+
 def test_cli_scans_the_account_and_exits_on_findings(shop: dict[str, str]) -> None:
     run = CliRunner().invoke(
         main,
@@ -236,13 +277,18 @@ def test_files_and_the_account_make_one_scan(shop: dict[str, str]) -> None:
     assert sources == {"terraform", "aws"}
 
 
-def test_a_role_per_account(shop: dict[str, str]) -> None:
-    other = live(
-        role_arns=("arn:aws:iam::111122223333:role/tmscan-audit",), external_id="tmscan-7f3e9a"
+def test_a_role_per_account(shop: dict[str, str], result: ScanResult) -> None:
+    roles = (
+        "arn:aws:iam::111122223333:role/tmscan-audit",
+        f"arn:aws:iam::{ACCOUNT}:role/tmscan-audit",
     )
-    assert other.root == "account 111122223333"
-    # The shop lives in the credentials' own account, not in the assumed role's.
-    assert not other.findings
+    both = live(role_arns=roles, external_id="tmscan-7f3e9a")
+    assert both.root == f"account 111122223333 + account {ACCOUNT}"
+    coverage = {d.source: d.message for d in both.diagnostics if d.level == "info"}
+    for account in ("111122223333", ACCOUNT):
+        assert coverage[f"aws {account}/eu-west-1"].startswith("read apigateway, apigatewayv2")
+    # The shop lives in the second account only: its findings, each once.
+    assert sorted(f.resource for f in both.findings) == sorted(f.resource for f in result.findings)
 
 
 def test_all_regions_are_the_enabled_regions(shop: dict[str, str]) -> None:
@@ -262,6 +308,26 @@ def test_no_region_is_a_fatal_error(shop: dict[str, str], monkeypatch: pytest.Mo
     run = CliRunner().invoke(main, ["scan", "--aws"])
     assert run.exit_code == 2
     assert "no region" in run.stderr
+
+
+def test_a_role_sts_refuses_is_named_in_the_fatal_error(
+    shop: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guarded = aws_session._guarded
+
+    def denying_sts(ledger: Ledger, **kwargs: Any) -> Any:
+        made = guarded(ledger, **kwargs)
+        made._session.register("before-call.sts.AssumeRole", _deny("sts"))
+        return made
+
+    monkeypatch.setattr(aws_session, "_guarded", denying_sts)
+    role = f"arn:aws:iam::{ACCOUNT}:role/tmscan-audit"
+    with pytest.raises(CollectorError) as caught:
+        open_accounts(AwsOptions(regions=REGIONS, role_arns=(role,)), Ledger(), [])
+    assert str(caught.value) == (
+        f"aws: no role could be assumed (aws sts:AssumeRole {role}: not read: AccessDenied: "
+        "User is not authorized to perform: sts:AssumeRole)"
+    )
 
 
 def test_a_role_that_cannot_be_assumed_is_reported_and_the_others_read(

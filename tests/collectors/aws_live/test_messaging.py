@@ -284,9 +284,9 @@ def test_topics_and_subscriptions() -> None:
         encrypted=True,
     )
     assert topics[alerts].encrypted is False
-    # SNS's default policy grants "*" under an AWS:SourceOwner condition, which the
-    # analysis does not evaluate: unknown, not public and not private.
-    assert policies[orders] == policy(orders, "sns", None, "topic policy")
+    # SNS's default policy grants "*" only where AWS:SourceOwner is the account itself:
+    # not public.
+    assert policies[orders] == policy(orders, "sns", False, "topic policy")
     (sub,) = of(found, Subscription).values()  # the email one is pending: no delivery
     assert sub == Subscription(
         sub.ref,
@@ -444,7 +444,7 @@ def test_mapping_of_stores_exposure_and_deliveries() -> None:
     orders_queue = element(frag, arn("sqs", "orders"))
     assert (orders_queue.props["encryption_at_rest"], orders_queue.props["public"]) == (True, False)
     topic = element(frag, arn("sns", "orders-events"))
-    assert "public" not in topic.props  # the default topic policy: unknown
+    assert topic.props["public"] is False  # the default topic policy: the account only
     (delivery,) = [f for f in frag.flows if f.source == topic.id]
     assert (delivery.target, delivery.basis, delivery.tls) == (orders_queue.id, "called", True)
     key = element(frag, key_arn("alias/orders"))

@@ -832,7 +832,18 @@ def test_instance_groups_of_every_interface_and_the_interface_public_ip() -> Non
 
 
 def test_unread_lists_give_no_records_and_odd_values_no_exception() -> None:
-    assert network.transform({key: None for key in network.OPERATIONS}, WHERE) == []
+    # Nothing read: no records, but the network ACLs are said to be unknown (an unknown
+    # ACL on every subnet) so the mapping does not assume the default allow-all.
+    acls = arn("network-acl", "*")
+    assert network.transform({key: None for key in network.OPERATIONS}, WHERE) == [
+        r.NaclAssociation(
+            acls,
+            acls,
+            WHERE.evidence(acls, detail="network ACLs could not be read"),
+            acl="?",
+            subnet=None,
+        )
+    ]
     odd: dict[str, Any] = {
         "Vpcs": "x",
         "Subnets": [

@@ -17,8 +17,12 @@ from .moto_env import MotoServer, setup_client
     [
         ("ec2", "DescribeSecurityGroups", True),
         ("s3", "GetBucketPolicy", True),
-        ("iam", "ListRoles", True),
         ("iam", "GetAccountAuthorizationDetails", True),
+        # A read, but not one tmscan makes: only the calls it is built to make pass.
+        ("iam", "ListRoles", False),
+        ("s3", "HeadBucket", True),  # botocore's own S3 region redirect
+        ("ec2", "DescribeInstanceAttribute", False),  # would return user data
+        ("ssm", "GetParameterHistory", False),  # returns parameter values
         ("sts", "AssumeRole", True),
         ("sts", "AssumeRoleWithWebIdentity", True),
         ("ec2", "AuthorizeSecurityGroupIngress", False),

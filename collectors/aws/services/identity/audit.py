@@ -22,7 +22,9 @@ def note_audit(ctx: Context) -> None:
         ctx.note_zone(ctx.account, audit, t.evidence)
     by_vpc: dict[str, list[FlowLog]] = {}
     for fl in ctx.inv.of(FlowLog):
-        if fl.vpc is not None and not fl.conditional:
+        if fl.unread and fl.vpc is not None:
+            ctx.note_zone(ctx.eid(fl.vpc), facts(flow_logs_unread=True), fl.evidence)
+        elif fl.vpc is not None and not fl.conditional:
             by_vpc.setdefault(fl.vpc, []).append(fl)
     for vpc, logs in sorted(by_vpc.items()):
         kinds = {fl.traffic_type for fl in logs}

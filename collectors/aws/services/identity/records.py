@@ -61,3 +61,4 @@ class Trail(r.Record):  # AWS defaults applied by the source where it states non
 class FlowLog(r.Record):
     vpc: str | None = None  # VPC ref (None: a subnet, ENI or transit gateway flow log)
     traffic_type: str | None = None  # ACCEPT | REJECT | ALL
+    unread: bool = False  # the VPC's flow logs could not be listed: whether any exists is unknown
