@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 from collectors.aws.services.identity.records import Trail
-from collectors.aws_live.api import Where
+from collectors.aws_live.api import Ledger, Where
 from collectors.aws_live.collector import collect_aws, inventory_of
 from collectors.aws_live.session import AwsOptions
 from scanner.pipeline import ScanOptions, scan
 
-from .moto_env import ACCOUNT, MotoServer, setup_client
+from .moto_env import ACCOUNT, MotoServer, scan_api, setup_client
 
 OPEN = json.dumps(
     {
@@ -76,3 +76,20 @@ def test_a_record_every_region_lists_is_kept_once() -> None:
     trail = Trail(arn, arn, where.evidence(arn), name="main", logging=True)
     inventory = inventory_of([trail, trail, trail], scope="aws")
     assert inventory.extra == (trail,)
+
+
+def test_pages_are_followed_and_each_page_counted(aws: MotoServer) -> None:
+    dynamodb = setup_client("dynamodb")
+    for i in range(130):
+        dynamodb.create_table(
+            TableName=f"events-{i:03}",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    ledger = Ledger()
+    api = scan_api("dynamodb", ledger=ledger)
+    api.client.meta.events.register("before-call", ledger.count)
+    names = api.items("ListTables", "TableNames")
+    assert names == [f"events-{i:03}" for i in range(130)]
+    assert dict(ledger.calls) == {"dynamodb:ListTables": 2}  # moto pages by 100
