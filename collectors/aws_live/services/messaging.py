@@ -41,5 +41,9 @@ def transform(raw: Mapping[str, Any], where: Where) -> list[Record]:
     """Each service's records; a service missing from `raw` adds none."""
     out: list[Record] = []
     for client in CLIENTS:
-        out += _TRANSFORM[client](section(raw, client), where)
+        part = section(raw, client)
+        if client == "secretsmanager":
+            # Whose key a secret names by id or ARN, the region's KMS listing tells.
+            part = {**part, "kms": section(raw, "kms")}
+        out += _TRANSFORM[client](part, where)
     return out

@@ -40,6 +40,21 @@ def read_secrets(api: Api) -> dict[str, Any]:
     }
 
 
+def _customer_key(key_id: str | None, kms: Mapping[str, Any]) -> bool | None:
+    """No KmsKeyId, or the aws/ alias: the AWS managed key. A customer alias: a customer
+    managed key. A key id or ARN: as the region's DescribeKey says (KeyManager), else
+    unknown."""
+    if key_id is None or _AWS_ALIAS in key_id:
+        return False
+    if "alias/" in key_id:
+        return True
+    for arn, response in section(kms, "described").items():
+        if arn == key_id or arn.endswith(f"/{key_id}"):
+            manager = first(response, "KeyMetadata", "KeyManager")
+            return {"CUSTOMER": True, "AWS": False}.get(str(manager))
+    return None
+
+
 def secret_records(raw: Mapping[str, Any], where: Where) -> list[Record]:
     policies = section(raw, "policies")
     out: list[Record] = []
@@ -55,8 +70,7 @@ def secret_records(raw: Mapping[str, Any], where: Where) -> list[Record]:
                 where.evidence(ref),
                 key=asset_key("secretsmanager", "secret", name),
                 name=name,
-                # No KmsKeyId: the AWS managed aws/secretsmanager key.
-                customer_managed_key=key_id is not None and _AWS_ALIAS not in key_id,
+                customer_managed_key=_customer_key(key_id, section(raw, "kms")),
             )
         )
         response = policies.get(ref)
