@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from scanner.config import Link
 from scanner.merge import Merged
-from scanner.model import Diagnostic, Element, facts
+from scanner.model import Diagnostic, Element, Join, facts
 
 SPEC_TYPE = "web-api"
 
@@ -141,6 +141,7 @@ def attach_specs(model: Merged, links: Iterable[Link] = ()) -> Merged:
         why = f"{link.source} links it"
         explicit.setdefault(link.openapi, []).extend((e, why) for e in hits)
     dropped: set[str] = set()
+    joins: list[Join] = []
     index = _Candidates(candidates)
     for file, spec in sorted(by_file.items()):
         serving = explicit.get(file) or index.serving(spec)
@@ -165,6 +166,16 @@ def attach_specs(model: Merged, links: Iterable[Link] = ()) -> Merged:
                     "info", file, f"served by {target.resource}: {why}", spec.evidence[0].line
                 )
             )
+            joins.append(
+                Join(
+                    "api",
+                    file,
+                    target.id,
+                    f"{file} is served by {target.resource}: {why}",
+                    (*spec.evidence[:1], *target.evidence[:1]),
+                    declared=why.endswith("links it"),
+                )
+            )
         dropped.add(spec.id)
     flows = tuple(f for f in model.flows if f.source not in dropped and f.target not in dropped)
     return replace(
@@ -172,4 +183,5 @@ def attach_specs(model: Merged, links: Iterable[Link] = ()) -> Merged:
         elements=tuple(e for i, e in elements.items() if i not in dropped),
         flows=flows,
         diagnostics=tuple(diagnostics),
+        joins=(*model.joins, *joins),
     )

@@ -45,6 +45,7 @@ from scanner.model import Diagnostic, Severity
 NAMES = (".tmscan.yaml", ".tmscan.yml")
 PYPROJECT = "pyproject.toml"
 _LINK_KEYS = frozenset({"openapi", "served_by"})
+_CLUSTER_KEYS = frozenset({"cluster", "runs_on"})
 _TOP_KEYS = frozenset({"links", "rules", "suppress"})
 _RULES_KEYS = frozenset({"disable", "severity", "custom"})
 _SUPPRESS_KEYS = ("rule", "resource", "fingerprint", "reason", "expires")
@@ -92,6 +93,8 @@ class Config:
     suppressions: tuple[ConfigSuppression, ...] = ()
     rules_dir: Path | None = None  # custom YAML rules, resolved against the file's folder
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
+    # Kubernetes cluster (boundary name or id) -> the EKS cluster it runs on (`links:`).
+    clusters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
 
 class _Map(dict[Any, Any]):
@@ -241,6 +244,7 @@ class _Reader:
     def __init__(self, label: str, folder: Path, problems: list[Diagnostic]) -> None:
         self.label, self.folder, self.problems = label, folder, problems
         self.mentions: list[Mention] = []
+        self.clusters: dict[str, str] = {}
 
     def report(self, message: str, line: int | None, level: Level = "error") -> None:
         self.problems.append(Diagnostic(level, self.label, message, line))
@@ -287,13 +291,23 @@ class _Reader:
             tuple(e for e in entries if e is not None),
             rules_dir,
             tuple(self.mentions),
+            MappingProxyType(self.clusters),
         )
 
     def links(self, raw: object, line: int | None) -> tuple[Link, ...]:
+        """API descriptions served by an element, and (`cluster:` entries) Kubernetes
+        clusters running on an EKS cluster (kept in self.clusters)."""
         links: list[Link] = []
         for _, item, at in self.items("links", raw, line):
             if not isinstance(item, dict):
                 self.report("links: each entry is a mapping", at)
+                continue
+            if "cluster" in item:
+                self.unknown("links", item, _CLUSTER_KEYS, at)
+                if missing := sorted(k for k in _CLUSTER_KEYS if not isinstance(item.get(k), str)):
+                    self.report(f"links: {', '.join(missing)} must be given as text", at)
+                else:
+                    self.clusters[item["cluster"]] = item["runs_on"]
                 continue
             self.unknown("links", item, _LINK_KEYS, at)
             if missing := sorted(k for k in _LINK_KEYS if not isinstance(item.get(k), str)):

@@ -6,7 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from scanner.model import Diagnostic, Element, Flow, Fragment, Part, TrustBoundary, facts
+from scanner.model import (
+    Diagnostic,
+    Element,
+    Flow,
+    Fragment,
+    Join,
+    Part,
+    TrustBoundary,
+    facts,
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +25,8 @@ class Merged:
     boundaries: tuple[TrustBoundary, ...]
     diagnostics: tuple[Diagnostic, ...]
     inputs: tuple[str, ...]
+    grants: tuple[Flow, ...] = ()  # see Fragment.grants
+    joins: tuple[Join, ...] = ()  # links made between sources (scanner/attach.py, joins.py)
 
 
 def _merge_props(
@@ -110,7 +121,9 @@ def merge(fragments: Iterable[Fragment]) -> Merged:
     boundaries: dict[str, list[TrustBoundary]] = defaultdict(list)
     diagnostics: list[Diagnostic] = []
     inputs: set[str] = set()
+    grants: dict[str, Flow] = {}
     for fragment in fragments:
+        grants.update((g.id, g) for g in fragment.grants)
         for e in fragment.elements:
             elements[e.id].append(e)
         for f in fragment.flows:
@@ -128,6 +141,7 @@ def merge(fragments: Iterable[Fragment]) -> Merged:
         merged_boundaries,
         tuple(sorted(set(diagnostics), key=_diag_key)),
         tuple(sorted(inputs)),
+        tuple(grants[k] for k in sorted(grants)),
     )
 
 

@@ -252,6 +252,20 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Join:
+    """One link the scan made between what two sources describe: the subject (an element
+    or boundary of one source) joined to the target (of another), why, and where the
+    sources say so. `declared`: the scan configuration stated it."""
+
+    kind: str  # api | cluster | load-balancer | endpoint | workload-identity
+    subject: str
+    target: str
+    detail: str
+    evidence: tuple[Evidence, ...] = ()
+    declared: bool = False
+
+
+@dataclass(frozen=True)
 class Fragment:
     """What one collector contributes: part of the DFD plus its diagnostics."""
 
@@ -260,6 +274,9 @@ class Fragment:
     boundaries: tuple[TrustBoundary, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     inputs: tuple[str, ...] = ()  # files or calls read successfully
+    # What a cloud identity's permissions reach, as flows from `iam-role:<role name>`:
+    # not part of the diagram until a join binds a workload to the role (IRSA).
+    grants: tuple[Flow, ...] = ()
 
     @staticmethod
     def combine(fragments: Iterable[Fragment]) -> Fragment:
@@ -268,13 +285,15 @@ class Fragment:
         bds: list[TrustBoundary] = []
         dgs: list[Diagnostic] = []
         ins: list[str] = []
+        gts: list[Flow] = []
         for f in fragments:
             els.extend(f.elements)
             fls.extend(f.flows)
             bds.extend(f.boundaries)
             dgs.extend(f.diagnostics)
             ins.extend(f.inputs)
-        return Fragment(tuple(els), tuple(fls), tuple(bds), tuple(dgs), tuple(ins))
+            gts.extend(f.grants)
+        return Fragment(tuple(els), tuple(fls), tuple(bds), tuple(dgs), tuple(ins), tuple(gts))
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from scanner.attach import attach_specs
 from scanner.control import control, select_rules
 from scanner.discovery import Discovered, discover
 from scanner.graph import DFDGraph
+from scanner.joins import join_sources
 from scanner.merge import merge
-from scanner.model import Diagnostic, Finding, Fragment
+from scanner.model import Diagnostic, Finding, Fragment, Join
 
 if TYPE_CHECKING:
     from collectors.aws_live.session import AwsOptions
@@ -68,6 +69,7 @@ class ScanResult:
     inputs: tuple[str, ...]
     skipped: dict[str, int]
     rules: tuple[Rule, ...] = ()  # the rules that ran (exports describe each one)
+    joins: tuple[Join, ...] = ()  # links made between the sources, with their evidence
 
 
 @contextlib.contextmanager
@@ -148,7 +150,8 @@ def _scan(
                     )
                 )
             )
-    model = passes.boundaries(attach_specs(merge(fragments), settings.links))
+    joined = join_sources(attach_specs(merge(fragments), settings.links), settings.clusters)
+    model = passes.boundaries(joined)
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
     chosen, rule_problems = select_rules(rules, settings, options.rules_dir, base)
     result = evaluate(graph, chosen)
@@ -163,6 +166,7 @@ def _scan(
         inputs=model.inputs,
         skipped=dict(sorted(skipped.items())),
         rules=tuple(chosen),
+        joins=model.joins,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from collectors.aws import records as r
 from collectors.aws.nacl import NetworkAcls
 from collectors.aws.network import SecurityGroups, SubnetTier
-from scanner.model import Element, Evidence, Fact, Part
+from scanner.model import Element, Evidence, Fact, Flow, Part
 
 
 class Context(Protocol):
@@ -19,6 +19,7 @@ class Context(Protocol):
     account: str  # the account boundary id
     sgs: SecurityGroups
     nacls: NetworkAcls  # the subnets' network ACLs: admits_world(subnets, port, protocol)
+    grants: list[Flow]  # flows from `iam-role:<name>` for roles workloads may assume
 
     def eid(self, ref: str) -> str:
         """The element id for a record ref."""

@@ -68,4 +68,5 @@ def _build(ctx: MappingContext) -> Fragment:
         # A scope with nothing in it (a root of module calls only) adds no zone.
         boundaries=tuple(b for b in ctx.boundaries.values() if b.id in used),
         diagnostics=tuple(diagnostics),
+        grants=tuple(ctx.grants),
     )

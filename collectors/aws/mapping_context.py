@@ -17,6 +17,7 @@ from scanner.model import (
     Element,
     Evidence,
     Fact,
+    Flow,
     Part,
     TrustBoundary,
     facts,
@@ -38,6 +39,7 @@ class MappingContext:
         self.elements: dict[str, Element] = {}  # record ref -> element
         self.members: list[Member] = []  # from families: who opens connections
         self.services: list[Service] = []  # from families: what security groups guard
+        self.grants: list[Flow] = []  # from families: what workload identities may reach
         self.account = f"{prefix}account"
         self.boundaries: dict[str, TrustBoundary] = {
             self.account: TrustBoundary(self.account, "account", scope_name, INTERNET_BOUNDARY, 1)

@@ -142,6 +142,38 @@ def _gateway_api(obj: K8sObject) -> bool:
     return str(obj.body.get("apiVersion", "")).startswith("gateway.networking.k8s.io/")
 
 
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+_AWS_LBC_TYPES = ("external", "nlb-ip")  # provisioned by the AWS Load Balancer Controller
+_CLOUD_PREFIX = {
+    "service.beta.kubernetes.io/aws-": "aws",
+    "networking.gke.io/": "gcp",
+    "cloud.google.com/": "gcp",
+    "service.beta.kubernetes.io/azure-": "azure",
+}
+
+
+def _service_scheme(notes: Mapping[str, str]) -> tuple[bool | None, str | None, str | None]:
+    """(internal, cloud, scheme) of a LoadBalancer Service from its annotations.
+
+    Without annotations every cloud's in-tree controller makes an internet-facing load
+    balancer: (False, None, None). Internal-making annotations are one cloud's: on
+    another cloud they mean nothing, so on their own they leave the exposure unknown
+    (None) with the cloud and the scheme they ask for; a join that places the cluster on
+    that cloud (an EKS cluster) confirms it. The AWS Load Balancer Controller's own types
+    are internal unless the scheme annotation says internet-facing."""
+    scheme = notes.get("service.beta.kubernetes.io/aws-load-balancer-scheme", "").lower()
+    lb_type = notes.get("service.beta.kubernetes.io/aws-load-balancer-type", "").lower()
+    internal = any(notes.get(k, "").lower() in v for k, v in _INTERNAL_LB.items())
+    if lb_type in _AWS_LBC_TYPES and not scheme:
+        scheme, internal = "internal", True
+    if not internal:
+        return False, ("aws" if scheme else None), scheme or None
+    cloud = next(
+        (c for prefix, c in _CLOUD_PREFIX.items() for k in notes if k.startswith(prefix)), None
+    )
+    return None, cloud, "internal"
+
+
 def _internal(notes: Mapping[str, str]) -> bool:
     """Annotations that make an Ingress or Gateway's load balancer internal."""
     return notes.get("alb.ingress.kubernetes.io/scheme", "").lower() == "internal" or any(
@@ -333,8 +365,20 @@ class _Mapper:
                 for f, n, a in secrets
             )
             token = self.token_evidence(w)
-            more = (*where, *hard.evidence, *((token,) if token else ()))
-            self.elements[el.id] = replace(el, evidence=el.evidence + more)
+            role, role_ev = self.cloud_role(w)
+            more = (*where, *hard.evidence, *((token,) if token else ()), *role_ev)
+            props = facts(el.props, iam_role_arn=role) if role else el.props
+            self.elements[el.id] = replace(el, props=props, evidence=el.evidence + more)
+
+    def cloud_role(self, w: K8sObject) -> tuple[str | None, tuple[Evidence, ...]]:
+        """The IAM role its pods get through IRSA: the `eks.amazonaws.com/role-arn`
+        annotation of its ServiceAccount (a join with the AWS sources gives its grants)."""
+        name = pod_spec(w).get("serviceAccountName") or "default"
+        sa = self.service_accounts.get((w.namespace, str(name)))
+        role = _annotations(sa).get(IRSA_ANNOTATION) if sa is not None else None
+        if sa is None or not role:
+            return None, ()
+        return role, (_ev(sa, fact="iam_role_arn"),)
 
     def hardening(self, w: K8sObject, store: bool) -> Hardening:
         """Container parts, scratch storage, mesh overrides and, for a datastore, how
@@ -415,7 +459,7 @@ class _Mapper:
             if kind not in ("LoadBalancer", "NodePort"):
                 continue
             notes = _annotations(svc)
-            internal = any(notes.get(k, "").lower() in v for k, v in _INTERNAL_LB.items())
+            internal, cloud, scheme = _service_scheme(notes)
             ranges = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
             world = not ranges or any(r in ("0.0.0.0/0", "::/0") for r in ranges)
             unconfirmed = None
@@ -424,9 +468,15 @@ class _Mapper:
             el = self.element(
                 svc,
                 "network-load-balancer",
-                props=facts(service_type=kind, internal=internal, exposure_unconfirmed=unconfirmed),
+                props=facts(
+                    service_type=kind,
+                    internal=internal,
+                    lb_cloud=cloud,
+                    lb_scheme=scheme,
+                    exposure_unconfirmed=unconfirmed,
+                ),
             )
-            if not internal and world:
+            if internal is False and world:
                 for port in service_ports(svc):
                     number = port.get("nodePort") if kind == "NodePort" else port.get("port")
                     self.flows.append(
@@ -468,7 +518,7 @@ class _Mapper:
                 ing,
                 listeners,
                 f"declared: Ingress {ing.address} routes external traffic",
-                facts(ingress_class=spec.get("ingressClassName")),
+                facts(ingress_class=spec.get("ingressClassName"), aws_alb=True if alb else None),
                 hosts,
                 # The AWS Load Balancer Controller makes internal ALBs unless told otherwise.
                 internal=alb and notes.get(_ALB_SCHEME, "internal").lower() != "internet-facing",

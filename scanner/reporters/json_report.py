@@ -129,6 +129,17 @@ def report(result: ScanResult) -> dict[str, Any]:
             "elements": [_element(e) for e in g.elements],
             "flows": [_flow(f) for f in g.flows],
             "boundaries": [_boundary(b) for b in g.boundaries],
+            "joins": [
+                {
+                    "kind": j.kind,
+                    "subject": j.subject,
+                    "target": j.target,
+                    "detail": j.detail,
+                    "declared": j.declared,
+                    "evidence": [_evidence(ev) for ev in j.evidence],
+                }
+                for j in result.joins
+            ],
         },
         "findings": [finding_dict(f) for f in result.findings],
         "diagnostics": [

@@ -328,6 +328,23 @@ class _Doc:
                 yield f"- … and {len(items) - MAX_QUESTIONS} more (see the JSON report)"
             yield ""
 
+    def joins(self) -> Iterator[str]:
+        """How the sources were joined into one system, and where each join comes from."""
+        if not self.result.joins:
+            return
+        yield "## Joins between sources"
+        yield ""
+        yield "| join | what | evidence | declared |"
+        yield "|---|---|---|---|"
+        for j in self.result.joins:
+            where = ", ".join(
+                code(f"{ev.file}:{ev.line}" if ev.line else ev.file, table=True)
+                if ev.file
+                else code(ev.uri or ev.address or ev.source, table=True)
+                for ev in j.evidence
+            )
+            yield f"| {j.kind} | {cell(j.detail)} | {where} | {'yes' if j.declared else 'no'} |"
+
     def coverage(self) -> Iterator[str]:
         yield "## Coverage"
         yield ""
@@ -352,6 +369,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         doc.flows,
         doc.threats,
         doc.questions,
+        doc.joins,
         doc.coverage,
     )
     lines: list[str] = []

@@ -25,6 +25,7 @@ from collectors.aws.services.identity.records import (
     InstanceProfile,
     Statement,
 )
+from collectors.aws.services.identity.trust import workload_identity
 from collectors.aws_live.api import Api, Where
 from collectors.aws_live.services.compute_fields import keyed, mappings, text
 
@@ -77,6 +78,7 @@ def _role(role: Mapping[str, Any], arn: str, where: Where) -> list[Record]:
             key=f"iam:role:{name}" if name else None,
             name=name,
             assumable_by_anyone=open_to_anyone(document(role.get("AssumeRolePolicyDocument"))),
+            workload_identity=workload_identity(document(role.get("AssumeRolePolicyDocument"))),
         )
     ]
     for inline in mappings(role.get("RolePolicyList")):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 from collectors.aws.records import Record
 from collectors.aws.services import identity as idn
+from collectors.aws.services.identity.trust import workload_identity
 from collectors.terraform import values as v
 from collectors.terraform.blocks import Block
 from collectors.terraform.evaluate import refs_of
@@ -67,6 +68,7 @@ def role(b: Block) -> list[Record]:
             key=v.asset_key("iam", "role", name),
             name=name,
             assumable_by_anyone=policy_is_public(v.json_document(b.body.get("assume_role_policy"))),
+            workload_identity=workload_identity(v.json_document(b.body.get("assume_role_policy"))),
         )
     ]
     for i, inline in enumerate(v.blocks(b.body, "inline_policy")):

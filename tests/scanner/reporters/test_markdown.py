@@ -30,9 +30,17 @@ def test_sections_in_order(shop_result: ScanResult) -> None:
         "## Data flows",
         "## Threats by STRIDE",
         "## Open questions",
+        "## Joins between sources",
         "## Coverage",
     ]
     assert doc == markdown(shop_result)
+    joins = doc.split("## Joins between sources")[1].split("## Coverage")[0]
+    assert joins.strip().splitlines()[2:] == [
+        "| api | specs/catalog-api.yaml is served by aws\\_api\\_gateway\\_rest\\_api.catalog: its "
+        "body is read from specs/catalog-api.yaml | `specs/catalog-api.yaml:1`, `api.tf:67` | no |",
+        "| api | specs/orders-api.yaml is served by aws\\_api\\_gateway\\_rest\\_api.orders: it serves "
+        "api.shop.example.com/v1 | `specs/orders-api.yaml:1`, `api.tf:5` | no |",
+    ]
 
 
 def test_diagram_is_the_mermaid_report_and_parses(
@@ -95,7 +103,7 @@ def test_threats_grouped_by_stride(shop_result: ScanResult) -> None:
 
 
 def test_open_questions_list_unknown_facts(shop_result: ScanResult) -> None:
-    questions = markdown(shop_result).split("## Open questions")[1].split("## Coverage")[0]
+    questions = markdown(shop_result).split("## Open questions")[1].split("## Joins")[0]
     assert re.findall(r"^- .*$", questions, re.M) == [
         "- Is Internet → shop-reporting (postgres/5432) encrypted in transit?",
         "- Is Internet → aws\\_instance.bastion (tcp/22) encrypted in transit?",

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collectors.aws.context import Context
 from collectors.aws.services.identity.audit import note_audit
-from collectors.aws.services.identity.permissions import permission_flows, role_of
+from collectors.aws.services.identity.permissions import (
+    WORKLOAD_ROLE,
+    permission_flows,
+    role_of,
+    workload_grants,
+)
 from collectors.aws.services.identity.policies import DATA_ACTIONS, MANAGED
 from collectors.aws.services.identity.privileges import note_privileges
 from collectors.aws.services.identity.records import (
@@ -21,6 +26,7 @@ from scanner.model import Flow
 __all__ = [
     "DATA_ACTIONS",
     "MANAGED",
+    "WORKLOAD_ROLE",
     "FlowLog",
     "IamPolicy",
     "IamPolicyAttachment",
@@ -39,4 +45,5 @@ def elements(ctx: Context) -> list[Flow]:
     IAM permissions open to datastores."""
     note_audit(ctx)
     note_privileges(ctx)
+    ctx.grants.extend(workload_grants(ctx))
     return permission_flows(ctx)

@@ -24,6 +24,7 @@ class Statement:
 class IamRole(r.Record):
     name: str | None = None
     assumable_by_anyone: bool | None = None  # trust policy: any principal, no Condition
+    workload_identity: bool | None = None  # trust policy admits IRSA or EKS Pod Identity
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,337 @@
+"""Cross-source joins: one system out of Terraform, Kubernetes and live AWS.
+
+After merging, each source's part of the diagram is an island. This pass links them
+where the sources say so, and records every link it makes (a `Join`, with evidence):
+
+- cluster: a Kubernetes cluster runs on an EKS cluster (named in the configuration, or
+  the only EKS cluster and the only Kubernetes cluster of the scan): its boundary moves
+  into the VPC zone where the EKS node groups run;
+- load-balancer: on EKS, a LoadBalancer Service's AWS annotations decide its scheme (an
+  internal NLB is internal, not unknown); an ALB Ingress's load balancer lives in the
+  VPC's public subnets, so its element moves there;
+- endpoint: a workload's external host that is an AWS datastore's endpoint (RDS,
+  ElastiCache, OpenSearch, Redshift, S3) becomes a flow to that datastore's element;
+- workload-identity: a workload whose ServiceAccount names an IAM role (IRSA) gets the
+  flows that role's permissions open (Fragment.grants).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from scanner.merge import Merged
+from scanner.model import (
+    INTERNET_ID,
+    Diagnostic,
+    Element,
+    Evidence,
+    Flow,
+    Join,
+    TrustBoundary,
+    facts,
+)
+
+_ROLE_SOURCE = "iam-role:"
+
+
+class _Model:
+    """The merged model being joined: elements, flows and boundaries by id."""
+
+    def __init__(self, model: Merged) -> None:
+        self.elements = {e.id: e for e in model.elements}
+        self.flows = {f.id: f for f in model.flows}
+        self.boundaries = {b.id: b for b in model.boundaries}
+        self.joins: list[Join] = []
+        self.problems: list[Diagnostic] = []
+
+    def ancestors(self, boundary: str | None) -> list[str]:
+        out = []
+        while boundary is not None and boundary not in out:
+            out.append(boundary)
+            parent = self.boundaries.get(boundary)
+            boundary = parent.parent if parent else None
+        return out
+
+    def within(self, element: Element, boundary: str) -> bool:
+        return boundary in self.ancestors(element.boundary)
+
+    def add_flow(self, flow: Flow) -> None:
+        old = self.flows.get(flow.id)
+        if old is not None:
+            flow = replace(old, evidence=tuple(dict.fromkeys((*old.evidence, *flow.evidence))))
+        self.flows[flow.id] = flow
+
+
+# --- clusters on EKS -------------------------------------------------------------------------
+
+
+def _eks_name(e: Element) -> str | None:
+    if e.type == "kubernetes-api" and e.key and e.key.startswith("eks:cluster:"):
+        return e.key.removeprefix("eks:cluster:")
+    return None
+
+
+def _common(m: _Model, zones: list[str]) -> str | None:
+    """The innermost boundary holding all `zones`."""
+    if not zones:
+        return None
+    shared = m.ancestors(zones[0])
+    for z in zones[1:]:
+        theirs = set(m.ancestors(z))
+        shared = [b for b in shared if b in theirs]
+    return shared[0] if shared else None
+
+
+def _place_clusters(m: _Model, declared: Mapping[str, str]) -> dict[str, str]:
+    """Move each Kubernetes cluster that runs on an EKS cluster into its nodes' zone;
+    returns {cluster boundary id: EKS element id}."""
+    eks = {name: e for e in m.elements.values() if (name := _eks_name(e))}
+    clusters = [b for b in m.boundaries.values() if b.type == "cluster"]
+    pairs: list[tuple[TrustBoundary, Element, bool]] = []
+    for b in clusters:
+        wanted = declared.get(b.id) or declared.get(b.name)
+        if wanted is not None and wanted in eks:
+            pairs.append((b, eks[wanted], True))
+    if not pairs and len(clusters) == 1 and len(eks) == 1:
+        pairs.append((clusters[0], next(iter(eks.values())), False))
+    for wanted in sorted(set(declared.values()) - set(eks)):
+        m.problems.append(
+            Diagnostic(
+                "warning",
+                "links",
+                f"no EKS cluster named {wanted} was scanned: the cluster link is not applied",
+            )
+        )
+    placed = {}
+    for cluster, api, is_declared in pairs:
+        name = _eks_name(api) or api.name
+        nodes = [
+            e
+            for e in m.elements.values()
+            if e.key and e.key.startswith(f"eks:nodegroup:{name}/") and e.boundary
+        ]
+        zone = _common(m, [e.boundary for e in nodes if e.boundary]) or api.boundary
+        if zone is None:
+            continue
+        m.boundaries[cluster.id] = replace(
+            cluster,
+            parent=zone,
+            props=facts(cluster.props, platform="eks", eks_cluster=name),
+        )
+        placed[cluster.id] = api.id
+        where = m.boundaries[zone].name if zone in m.boundaries else zone
+        why = (
+            "declared in the configuration"
+            if is_declared
+            else "the only EKS cluster and the only Kubernetes cluster scanned"
+        )
+        m.joins.append(
+            Join(
+                "cluster",
+                cluster.id,
+                api.id,
+                f"{cluster.name} runs on EKS cluster {name}, nodes in {where} ({why})",
+                tuple(
+                    dict.fromkeys(
+                        (*api.evidence[:1], *(ev for n in nodes for ev in n.evidence[:1]))
+                    )
+                ),
+                declared=is_declared,
+            )
+        )
+    return placed
+
+
+# --- load balancers the cluster makes ----------------------------------------------------
+
+
+def _public_zone(m: _Model, cluster: str) -> str | None:
+    """The public subnet tier of the VPC the cluster runs in (the VPC itself when the
+    sources place nothing else there, so the tier is not drawn)."""
+    vpc = next((b for b in m.ancestors(cluster) if m.boundaries[b].type == "vpc"), None)
+    if vpc is None:
+        return None
+    return next(
+        (
+            b.id
+            for b in m.boundaries.values()
+            if b.type == "subnet" and b.parent == vpc and b.props.get("tier") == "public"
+        ),
+        vpc,
+    )
+
+
+def _load_balancers(m: _Model, placed: Mapping[str, str]) -> None:
+    for cluster, api in placed.items():
+        public = _public_zone(m, cluster)
+        for e in list(m.elements.values()):
+            if not e.id.startswith("k8s:") or not m.within(e, cluster):
+                continue
+            if e.type == "network-load-balancer" and e.fact("lb_cloud") == "aws":
+                internal = e.fact("lb_scheme") == "internal"
+                if e.fact("internal") is None:
+                    m.elements[e.id] = replace(e, props=facts(e.props, internal=internal))
+                    m.joins.append(
+                        Join(
+                            "load-balancer",
+                            e.id,
+                            api,
+                            f"{e.resource} is an {'internal' if internal else 'internet-facing'} "
+                            "AWS load balancer: its annotations apply on EKS",
+                            e.evidence[:1],
+                        )
+                    )
+            elif e.fact("aws_alb") is True and e.fact("internal") is not True and public:
+                inbound = [
+                    f for f in m.flows.values() if f.source == INTERNET_ID and f.target == e.id
+                ]
+                if not inbound:
+                    continue
+                m.elements[e.id] = replace(e, boundary=public)
+                m.joins.append(
+                    Join(
+                        "load-balancer",
+                        e.id,
+                        public,
+                        f"{e.resource} is provisioned as an internet-facing ALB in "
+                        f"{m.boundaries[public].name}",
+                        (*e.evidence[:1], *m.boundaries[public].evidence[:1]),
+                    )
+                )
+
+
+# --- endpoints of AWS datastores ---------------------------------------------------------
+
+_ENDPOINTS = (
+    # (host pattern, key prefixes of the datastore it names)
+    (
+        re.compile(
+            r"^(?P<id>[a-z0-9-]+)\.(?:cluster-(?:ro-)?)?[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com$"
+        ),
+        ("rds:db-instance:", "rds:cluster:"),
+    ),
+    (
+        re.compile(
+            r"^(?:master\.|replica\.|clustercfg\.)?(?P<id>[a-z0-9-]+)\.[a-z0-9]+\.(?:[a-z0-9-]+\.)?cache\.amazonaws\.com$"
+        ),
+        ("elasticache:replicationgroup:", "elasticache:cluster:"),
+    ),
+    (
+        re.compile(
+            r"^(?:vpc|search)-(?P<id>[a-z0-9-]+)-[a-z0-9]+\.[a-z0-9-]+\.es\.amazonaws\.com$"
+        ),
+        ("es:domain:",),
+    ),
+    (
+        re.compile(r"^(?P<id>[a-z0-9-]+)\.[a-z0-9]+\.[a-z0-9-]+\.redshift\.amazonaws\.com$"),
+        ("redshift:cluster:",),
+    ),
+    (re.compile(r"^(?P<id>[a-z0-9.-]+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$"), ("s3:bucket:",)),
+)
+
+
+def _endpoint_keys(host: str) -> tuple[str, ...]:
+    for pattern, prefixes in _ENDPOINTS:
+        if match := pattern.match(host.lower()):
+            return tuple(f"{p}{match['id']}" for p in prefixes)
+    return ()
+
+
+def _endpoints(m: _Model) -> None:
+    by_key: dict[str, list[Element]] = {}
+    for e in m.elements.values():
+        if e.key:
+            by_key.setdefault(e.key, []).append(e)
+    for ext in [e for e in m.elements.values() if e.id.startswith("ext:")]:
+        found = [x for k in _endpoint_keys(ext.name) for x in by_key.get(k, [])]
+        if len(found) != 1:
+            continue  # not an AWS endpoint, or several candidates: left as it is
+        store = found[0]
+        calls = [f for f in m.flows.values() if f.target == ext.id]
+        for f in calls:
+            del m.flows[f.id]
+            port = f.port if f.port is not None else store.fact("port")
+            m.add_flow(
+                replace(
+                    f,
+                    target=store.id,
+                    port=port if isinstance(port, int) else None,
+                    derivation=f"{f.derivation}; {ext.name} is the endpoint of {store.resource}",
+                )
+            )
+        if not any(ext.id in (f.source, f.target) for f in m.flows.values()):
+            del m.elements[ext.id]
+        m.joins.append(
+            Join(
+                "endpoint",
+                ext.id,
+                store.id,
+                f"{ext.name} is the endpoint of {store.resource}",
+                tuple(
+                    dict.fromkeys((*(ev for f in calls for ev in f.evidence), *store.evidence[:1]))
+                ),
+            )
+        )
+
+
+# --- workload identities -----------------------------------------------------------------
+
+
+def _workload_identities(m: _Model, grants: Iterable[Flow]) -> None:
+    by_role: dict[str, list[Flow]] = {}
+    for g in grants:
+        by_role.setdefault(g.source.removeprefix(_ROLE_SOURCE), []).append(g)
+    for e in list(m.elements.values()):
+        arn = e.fact("iam_role_arn")
+        if not isinstance(arn, str):
+            continue
+        role = arn.rsplit("/", 1)[-1]
+        opened = by_role.get(role, [])
+        if not opened:
+            continue
+        binding = e.evidence_for("iam_role_arn")
+        bound: tuple[Evidence, ...] = (binding,) if binding else ()
+        for g in opened:
+            if g.target not in m.elements:
+                continue
+            m.add_flow(
+                replace(
+                    g,
+                    source=e.id,
+                    derivation=f"{g.derivation} (its ServiceAccount assumes the role: IRSA)",
+                    evidence=tuple(dict.fromkeys((*bound, *g.evidence))),
+                )
+            )
+        m.joins.append(
+            Join(
+                "workload-identity",
+                e.id,
+                arn,
+                f"{e.resource} runs as IAM role {role} (IRSA): "
+                f"{len(opened)} datastore(s) its permissions reach",
+                tuple(dict.fromkeys((*bound, *(ev for g in opened for ev in g.evidence[:1])))),
+            )
+        )
+
+
+def join_sources(model: Merged, clusters: Mapping[str, str] | None = None) -> Merged:
+    """The model with its sources joined (see the module doc); `clusters` maps a
+    Kubernetes cluster (boundary id or name) to the EKS cluster it runs on, as declared
+    in the configuration."""
+    m = _Model(model)
+    placed = _place_clusters(m, clusters or {})
+    _load_balancers(m, placed)
+    _endpoints(m)
+    _workload_identities(m, model.grants)
+    if not m.joins:
+        return replace(model, diagnostics=(*model.diagnostics, *m.problems))
+    return replace(
+        model,
+        elements=tuple(m.elements[k] for k in sorted(m.elements)),
+        flows=tuple(m.flows[k] for k in sorted(m.flows)),
+        boundaries=tuple(m.boundaries[k] for k in sorted(m.boundaries)),
+        joins=(*model.joins, *m.joins),
+        diagnostics=(*model.diagnostics, *m.problems),
+    )

@@ -1,0 +1,146 @@
+"""One system out of several sources: fixtures/platform (Terraform: VPC, EKS, RDS, a
+bucket and an IRSA role; Kubernetes: an ALB Ingress, an internal NLB, a workload using
+the role and the database; OpenAPI: the Ingress host's API)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scanner.pipeline import ScanOptions, ScanResult, scan
+
+REPO = Path(__file__).resolve().parents[2]
+PLATFORM = REPO / "fixtures" / "platform"
+TF = "tf:terraform//"
+DB = f"{TF}aws_db_instance.orders"
+BUCKET = f"{TF}aws_s3_bucket.invoices"
+ORDERS = "k8s:Deployment/shop/orders"
+WEB = "k8s:Ingress/shop/web"
+REPORTS = "k8s:Service/shop/reports"
+HOST = "orders-db.c7xq2mzk9ab1.eu-west-1.rds.amazonaws.com"
+
+
+@pytest.fixture(scope="module")
+def platform() -> ScanResult:
+    return scan(PLATFORM, options=ScanOptions(use_cache=False))
+
+
+def where(evidence: tuple[object, ...]) -> list[str]:
+    return [f"{e.file}:{e.line}" for e in evidence]  # type: ignore[attr-defined]
+
+
+def test_the_internet_reaches_the_database_through_one_connected_path(
+    platform: ScanResult,
+) -> None:
+    g = platform.graph
+    path = g.path("internet", DB)
+    assert path == ["internet", WEB, ORDERS, DB]
+    hops = [(f.id, f.basis, where(f.evidence)) for f in g.flows_between(path)]
+    assert hops == [
+        (f"internet->{WEB}:https/443", "called", ["k8s/orders.yaml:51"]),
+        (f"{WEB}->{ORDERS}:http/8080", "called", ["k8s/orders.yaml:68"]),
+        (f"{ORDERS}->{DB}:tcp/5432", "called", ["k8s/orders.yaml:29"]),
+    ]
+    # The ALB sits in the cluster's VPC; the cluster in its nodes' private subnets.
+    assert g.element(WEB).boundary == f"{TF}aws_vpc.main"
+    assert [b for b in g.ancestors(g.element(ORDERS).boundary)] == [
+        "k8s:ns/shop",
+        "k8s:cluster",
+        f"{TF}aws_vpc.main/private",
+        f"{TF}aws_vpc.main",
+        f"{TF}account",
+        "internet",
+    ]
+
+
+def test_the_cross_source_flows_and_their_evidence(platform: ScanResult) -> None:
+    crossing = {
+        (f.source, f.target, f.protocol, f.port, f.basis, tuple(where(f.evidence)))
+        for f in platform.graph.flows
+        if f.source.startswith("k8s:") != f.target.startswith("k8s:")
+        and f.source != "internet"
+        and "ext:" not in f.target
+    }
+    assert crossing == {
+        (ORDERS, DB, "tcp", 5432, "called", ("k8s/orders.yaml:29",)),
+        # IRSA: the ServiceAccount's role annotation, then the role's inline policy.
+        (ORDERS, BUCKET, "https", 443, "reachable", ("k8s/orders.yaml:1", "terraform/eks.tf:83")),
+    }
+    assert not [e for e in platform.graph.elements if e.id.startswith("ext:")]
+
+
+def test_every_join_is_listed_with_its_evidence(platform: ScanResult) -> None:
+    got = [
+        (j.kind, j.subject, j.target, j.declared, tuple(where(j.evidence))) for j in platform.joins
+    ]
+    assert got == [
+        ("api", "api/orders.yaml", WEB, False, ("api/orders.yaml:1", "k8s/orders.yaml:51")),
+        (
+            "cluster",
+            "k8s:cluster",
+            f"{TF}aws_eks_cluster.main",
+            False,
+            ("terraform/eks.tf:13", "terraform/eks.tf:46"),
+        ),
+        (
+            "load-balancer",
+            WEB,
+            f"{TF}aws_vpc.main",
+            False,
+            ("k8s/orders.yaml:51", "terraform/network.tf:1"),
+        ),
+        ("load-balancer", REPORTS, f"{TF}aws_eks_cluster.main", False, ("k8s/reports.yaml:26",)),
+        ("endpoint", f"ext:{HOST}", DB, False, ("k8s/orders.yaml:29", "terraform/data.tf:19")),
+        (
+            "workload-identity",
+            ORDERS,
+            "arn:aws:iam::111122223333:role/shop-orders",
+            False,
+            ("k8s/orders.yaml:1", "terraform/eks.tf:83"),
+        ),
+    ]
+
+
+def test_the_internal_nlb_is_internal_on_eks_and_unknown_alone(platform: ScanResult) -> None:
+    joined = platform.graph.element(REPORTS)
+    assert joined.fact("internal") is True
+    assert not [f for f in platform.graph.flows if f.target == REPORTS and f.source == "internet"]
+    alone = scan(PLATFORM / "k8s", options=ScanOptions(use_cache=False))
+    nlb = alone.graph.element(REPORTS)
+    # Its annotations are the AWS Load Balancer Controller's: elsewhere they mean nothing.
+    assert (nlb.fact("internal"), nlb.fact("lb_cloud"), nlb.fact("lb_scheme")) == (
+        None,
+        "aws",
+        "internal",
+    )
+    assert not [f for f in alone.graph.flows if f.target == REPORTS and f.source == "internet"]
+    assert not [f for f in alone.findings if f.element == REPORTS]
+    # Alone, nothing is joined: the database host stays an external host.
+    assert alone.joins == ()
+    assert f"ext:{HOST}" in {e.id for e in alone.graph.elements}
+
+
+def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> None:
+    root = tmp_path / "platform"
+    shutil.copytree(PLATFORM, root)
+    (root / ".tmscan.yaml").write_text(
+        "links:\n"
+        "  - cluster: Kubernetes cluster (manifests)\n"
+        "    runs_on: shop-eks\n"
+        "  - cluster: staging\n"
+        "    runs_on: shop-eks-staging\n",
+        encoding="utf-8",
+    )
+    result = scan(root, options=ScanOptions(use_cache=False))
+    (cluster,) = [j for j in result.joins if j.kind == "cluster"]
+    assert (cluster.subject, cluster.declared) == ("k8s:cluster", True)
+    assert cluster.detail.endswith("(declared in the configuration)")
+    assert [(d.level, d.source, d.message) for d in result.diagnostics if d.source == "links"] == [
+        (
+            "warning",
+            "links",
+            "no EKS cluster named shop-eks-staging was scanned: the cluster link is not applied",
+        )
+    ]
