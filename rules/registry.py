@@ -32,6 +32,7 @@ from rules.aws_data import (
     SearchDomainWithoutFineGrainedAccess,
 )
 from rules.aws_tls import OutdatedTlsPolicyOnInternetListener
+from rules.drift import LiveDriftFromCode
 from rules.edge import EntryPointWithoutWaf
 from rules.engine import Rule
 from rules.exposure import DatastoreReachableFromInternet
@@ -87,6 +88,7 @@ RULES: tuple[type[Rule], ...] = (
     FunctionUrlWithoutAuth,
     InstanceMetadataV1OnExposedHost,
     AdministratorRoleOnCompute,
+    LiveDriftFromCode,
     PrivilegedEcsContainer,
     OutdatedTlsPolicyOnInternetListener,
     ContainerRunsAsRoot,

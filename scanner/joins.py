@@ -3,6 +3,8 @@
 After merging, each source's part of the diagram is an island. This pass links them
 where the sources say so, and records every link it makes (a `Join`, with evidence):
 
+- twin: a live AWS resource and its Terraform definition are one element, with drift
+  noted where they disagree (scanner/twins.py);
 - cluster: a Kubernetes cluster runs on an EKS cluster (named in the configuration, or
   the only EKS cluster and the only Kubernetes cluster of the scan): its boundary moves
   into the VPC zone where the EKS node groups run;
@@ -32,6 +34,7 @@ from scanner.model import (
     TrustBoundary,
     facts,
 )
+from scanner.twins import Twins
 
 _ROLE_SOURCE = "iam-role:"
 
@@ -321,6 +324,9 @@ def join_sources(model: Merged, clusters: Mapping[str, str] | None = None) -> Me
     Kubernetes cluster (boundary id or name) to the EKS cluster it runs on, as declared
     in the configuration."""
     m = _Model(model)
+    twins = Twins(m.elements, m.flows, m.boundaries)
+    twins.run()
+    m.joins.extend(twins.joins)
     placed = _place_clusters(m, clusters or {})
     _load_balancers(m, placed)
     _endpoints(m)

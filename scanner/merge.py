@@ -50,7 +50,7 @@ def _merge_props(
     return merged
 
 
-def _merge_parts(parts: list[Part]) -> tuple[Part, ...]:
+def merge_parts(parts: list[Part]) -> tuple[Part, ...]:
     """Parts that two sources give alike (kind, name, resource and facts) become one,
     keeping both evidence trails; parts that differ stay apart."""
     merged: dict[tuple[str, str, str, object], Part] = {}
@@ -75,7 +75,7 @@ def _merge_elements(items: list[Element], diagnostics: list[Diagnostic]) -> Elem
     first = items[0]
     props = _merge_props(first.id, items, diagnostics)
     evidence = tuple(dict.fromkeys(ev for e in items for ev in e.evidence))
-    parts = _merge_parts([p for e in items for p in e.parts])
+    parts = merge_parts([p for e in items for p in e.parts])
     return replace(
         first,
         props=facts({k: v for k, v in props.items() if isinstance(v, bool | int | str)}),

@@ -98,6 +98,7 @@ def instance_elements(ctx: MappingContext) -> list[Flow]:
             props=facts(
                 public_ip=public_ip,
                 imds_v2_required=(inst.http_tokens == "required") if inst.http_tokens else None,
+                name_tag=inst.name_tag,
             ),
             evidence=(inst.evidence,),
         )

@@ -63,6 +63,7 @@ class Instance(Record):
     calls: tuple[str, ...] = ()  # refs named in user data (possible called flows)
     instance_profile: str | None = None  # the instance profile it runs with
     http_tokens: str | None = None  # IMDS: required | optional (None = not stated)
+    name_tag: str | None = None  # its Name tag (how a live instance and its code pair up)
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,7 @@ def target_attachment(b: Block) -> r.TargetAttachment:
 def instance(b: Block) -> r.Instance:
     user_data = [b.body.get("user_data"), b.body.get("user_data_base64")]
     metadata = v.first_block(b.body, "metadata_options")
+    tags = b.body.get("tags")
     return r.Instance(
         b.address,
         b.address,
@@ -154,6 +155,7 @@ def instance(b: Block) -> r.Instance:
         calls=tuple(dict.fromkeys(a for a, _ in v.refs_in(user_data))),
         instance_profile=v.ref(b.body.get("iam_instance_profile")),
         http_tokens=v.string(metadata.get("http_tokens")) if metadata else None,
+        name_tag=v.string(tags.get("Name")) if isinstance(tags, Mapping) else None,
     )
 
 

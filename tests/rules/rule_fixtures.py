@@ -27,6 +27,9 @@ from rules.engine import Rule
 from scanner.pipeline import ScanOptions, scan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
+# Rules that need a live account beside the files: their exact findings are checked by
+# the named test against a moto server instead of fixture folders.
+LIVE_FIXTURES = {"TM-DRIFT-001": "tests/collectors/aws_live/test_twins.py"}
 
 
 def findings_of(rule: Rule, path: Path) -> list[dict[str, Any]]:

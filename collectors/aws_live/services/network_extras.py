@@ -130,6 +130,7 @@ def instance(i: Mapping[str, Any], where: Where) -> r.Instance | None:
         public_ip=_public_ip(i, interfaces, state),
         instance_profile=text(first(i, "IamInstanceProfile", "Arn")),
         http_tokens=text(first(i, "MetadataOptions", "HttpTokens")),
+        name_tag=name,
     )
 
 

@@ -106,9 +106,13 @@ def test_fixture_elements_are_exact(newsroom: ScanResult) -> None:
                 "waf": False,
             },
         ),
-        "aws_instance.web_a": ("vm", ISOLATED, {"public_ip": False}),
-        "aws_instance.web_b": ("vm", ISOLATED, {"public_ip": False}),
-        "aws_instance.reports": ("vm", ISOLATED, {"public_ip": False}),
+        "aws_instance.web_a": ("vm", ISOLATED, {"public_ip": False, "name_tag": "newsroom-web-a"}),
+        "aws_instance.web_b": ("vm", ISOLATED, {"public_ip": False, "name_tag": "newsroom-web-b"}),
+        "aws_instance.reports": (
+            "vm",
+            ISOLATED,
+            {"public_ip": False, "name_tag": "newsroom-reports"},
+        ),
         "aws_s3_bucket.assets": (
             "object-store",
             ACCOUNT,

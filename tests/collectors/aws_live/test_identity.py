@@ -200,6 +200,7 @@ def test_roles(records: dict[str, r.Record]) -> None:
         key="iam:role:web-instance",
         name="web-instance",
         assumable_by_anyone=False,
+        workload_identity=False,  # EC2 assumes it, not a Kubernetes service account
     )
     assert ev(web).region is None  # a global service: no region
     anyone = {x.name: x.assumable_by_anyone for x in records.values() if isinstance(x, idn.IamRole)}

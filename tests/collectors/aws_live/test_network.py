@@ -796,6 +796,7 @@ def test_instances(built: list[Any], ids: dict[str, str]) -> None:
         public_ip=True,
         instance_profile=f"arn:aws:iam::{ACCOUNT}:instance-profile/web",
         http_tokens="optional",  # IMDSv1 still answered (the MetadataOptions AWS returns)
+        name_tag="web-1",
     )
     app = instances[ids["app-1"]]
     assert (app.subnet, app.security_groups, app.public_ip, app.instance_profile) == (
