@@ -279,6 +279,45 @@ def _endpoints(m: _Model) -> None:
         )
 
 
+def _named_resources(m: _Model) -> None:
+    """A workload's env that names an AWS datastore by ARN, URL or name (its
+    `aws-resource` parts) calls that datastore."""
+    by_key: dict[str, list[Element]] = {}
+    for e in m.elements.values():
+        if e.key and e.kind == "datastore":
+            by_key.setdefault(e.key, []).append(e)
+    for w in list(m.elements.values()):
+        for part in w.parts:
+            if part.kind != "aws-resource":
+                continue
+            found = by_key.get(part.name, [])
+            if len(found) != 1:
+                continue
+            store = found[0]
+            env = part.fact("env")
+            m.add_flow(
+                Flow(
+                    w.id,
+                    store.id,
+                    "https",
+                    443,
+                    "called",
+                    f"declared: env {env} of {w.resource} names {store.resource}",
+                    tls=True,  # the AWS SDKs call the data APIs over HTTPS
+                    evidence=part.evidence,
+                )
+            )
+            m.joins.append(
+                Join(
+                    "endpoint",
+                    w.id,
+                    store.id,
+                    f"env {env} of {w.resource} names {store.resource}",
+                    (*part.evidence, *store.evidence[:1]),
+                )
+            )
+
+
 # --- workload identities -----------------------------------------------------------------
 
 
@@ -330,6 +369,7 @@ def join_sources(model: Merged, clusters: Mapping[str, str] | None = None) -> Me
     placed = _place_clusters(m, clusters or {})
     _load_balancers(m, placed)
     _endpoints(m)
+    _named_resources(m)
     _workload_identities(m, model.grants)
     if not m.joins:
         return replace(model, diagnostics=(*model.diagnostics, *m.problems))

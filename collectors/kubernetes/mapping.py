@@ -368,7 +368,16 @@ class _Mapper:
             role, role_ev = self.cloud_role(w)
             more = (*where, *hard.evidence, *((token,) if token else ()), *role_ev)
             props = facts(el.props, iam_role_arn=role) if role else el.props
-            self.elements[el.id] = replace(el, props=props, evidence=el.evidence + more)
+            # AWS datastores its env names: a join with the AWS sources makes them flows.
+            named = tuple(
+                Part(
+                    "aws-resource", key, w.address, facts(env=env), (_ev(w, line, "aws_resource"),)
+                )
+                for env, key, line in self.index.aws_resources(w)
+            )
+            self.elements[el.id] = replace(
+                el, props=props, evidence=el.evidence + more, parts=el.parts + named
+            )
 
     def cloud_role(self, w: K8sObject) -> tuple[str | None, tuple[Evidence, ...]]:
         """The IAM role its pods get through IRSA: the `eks.amazonaws.com/role-arn`

@@ -177,9 +177,8 @@ class Index:
             return self.services.get((parts[1], parts[0]))
         return None
 
-    def env_references(self, workload: K8sObject) -> list[Reference]:
-        """Every host the workload's containers are configured to reach."""
-        out: list[Reference] = []
+    def env_values(self, workload: K8sObject) -> Iterator[tuple[str, str, int]]:
+        """(name, value, line) of every literal env var and ConfigMap entry it reads."""
         for c in containers(workload):
             for env in c.get("env") or []:
                 if not isinstance(env, dict) or not isinstance(env.get("name"), str):
@@ -191,15 +190,77 @@ class Index:
                     data = self.config_maps.get((workload.namespace, str(ref["name"]))) or {}
                     value = data.get(str(ref["key"]))
                 if isinstance(value, str):
-                    out += host_references(env["name"], value, line, workload.file)
+                    yield env["name"], value, line
             for source in c.get("envFrom") or []:
                 cm = (source or {}).get("configMapRef") or {}
                 data = self.config_maps.get((workload.namespace, str(cm.get("name")))) or {}
                 line = int(source.get(LINE, workload.line)) if isinstance(source, dict) else 0
                 for key, value in sorted(data.items()):
-                    out += host_references(key, value, line, workload.file)
+                    yield key, value, line
+
+    def env_references(self, workload: K8sObject) -> list[Reference]:
+        """Every host the workload's containers are configured to reach."""
+        out: list[Reference] = []
+        for name, value, line in self.env_values(workload):
+            out += host_references(name, value, line, workload.file)
+        for c in containers(workload):
             out += arg_references(c, int(c.get(LINE, workload.line)), workload.file)
         return out
+
+    def aws_resources(self, workload: K8sObject) -> list[tuple[str, str, int]]:
+        """(env name, asset key, line) of the AWS datastores its env names: by ARN, SQS
+        queue URL or s3:// URL, or by name in a variable named for one (ORDERS_BUCKET,
+        JOBS_QUEUE, ...). Only the resource's key is kept, never the value itself."""
+        out = []
+        for name, value, line in self.env_values(workload):
+            key = aws_key(name, value.strip())
+            if key is not None:
+                out.append((name, key, line))
+        return out
+
+
+_ARN_KINDS = {
+    "s3": "s3:bucket",
+    "sqs": "sqs:queue",
+    "sns": "sns:topic",
+    "dynamodb": "dynamodb:table",
+    "kinesis": "kinesis:stream",
+}
+# Variable name hints for bare resource names. Never SECRET or KEY: those hold values.
+_NAME_HINTS = (
+    ("BUCKET", "s3:bucket"),
+    ("QUEUE", "sqs:queue"),
+    ("TABLE", "dynamodb:table"),
+    ("TOPIC", "sns:topic"),
+    ("STREAM", "kinesis:stream"),
+)
+_SQS_URL = re.compile(
+    r"^https://sqs\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\d{12}/(?P<name>[\w.-]+)$"
+)
+_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
+
+
+def aws_key(name: str, value: str) -> str | None:
+    """The asset key (`s3:bucket:orders-archive`) an env var names, if it names one."""
+    if value.startswith("arn:aws"):
+        parts = value.split(":", 5)
+        kind = _ARN_KINDS.get(parts[2]) if len(parts) == 6 else None
+        if kind is None:
+            return None
+        # s3: bucket[/key]; dynamodb: table/NAME[/...]; kinesis: stream/NAME; sqs, sns: NAME
+        path = parts[5].split("/")
+        resource = path[1] if parts[2] in ("dynamodb", "kinesis") and len(path) > 1 else path[0]
+        return f"{kind}:{resource}" if resource else None
+    if m := _SQS_URL.match(value):
+        return f"sqs:queue:{m['name']}"
+    if value.startswith("s3://"):
+        bucket = value[5:].split("/", 1)[0]
+        return f"s3:bucket:{bucket}" if bucket else None
+    upper = name.upper()
+    for hint, kind in _NAME_HINTS:
+        if hint in upper and not upper.endswith(("_URL", "_ARN")) and _RESOURCE_NAME.match(value):
+            return f"{kind}:{value}"
+    return None
 
 
 def service_ports(service: K8sObject) -> list[Mapping[str, Any]]:

@@ -65,8 +65,16 @@ def test_the_cross_source_flows_and_their_evidence(platform: ScanResult) -> None
     }
     assert crossing == {
         (ORDERS, DB, "tcp", 5432, "called", ("k8s/orders.yaml:29",)),
-        # IRSA: the ServiceAccount's role annotation, then the role's inline policy.
-        (ORDERS, BUCKET, "https", 443, "reachable", ("k8s/orders.yaml:1", "terraform/eks.tf:83")),
+        # Named by env INVOICE_BUCKET; IRSA (the ServiceAccount's role annotation, then
+        # the role's inline policy) lets it read and write there.
+        (
+            ORDERS,
+            BUCKET,
+            "https",
+            443,
+            "called",
+            ("k8s/orders.yaml:31", "k8s/orders.yaml:1", "terraform/eks.tf:83"),
+        ),
     }
     assert not [e for e in platform.graph.elements if e.id.startswith("ext:")]
 
@@ -93,6 +101,7 @@ def test_every_join_is_listed_with_its_evidence(platform: ScanResult) -> None:
         ),
         ("load-balancer", REPORTS, f"{TF}aws_eks_cluster.main", False, ("k8s/reports.yaml:26",)),
         ("endpoint", f"ext:{HOST}", DB, False, ("k8s/orders.yaml:29", "terraform/data.tf:19")),
+        ("endpoint", ORDERS, BUCKET, False, ("k8s/orders.yaml:31", "terraform/data.tf:34")),
         (
             "workload-identity",
             ORDERS,
