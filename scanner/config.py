@@ -46,6 +46,7 @@ NAMES = (".tmscan.yaml", ".tmscan.yml")
 PYPROJECT = "pyproject.toml"
 _LINK_KEYS = frozenset({"openapi", "served_by"})
 _CLUSTER_KEYS = frozenset({"cluster", "runs_on"})
+_SAME_KEYS = frozenset({"element", "same_as"})
 _TOP_KEYS = frozenset({"links", "rules", "suppress"})
 _RULES_KEYS = frozenset({"disable", "severity", "custom"})
 _SUPPRESS_KEYS = ("rule", "resource", "fingerprint", "reason", "expires")
@@ -95,6 +96,8 @@ class Config:
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
     # Kubernetes cluster (boundary name or id) -> the EKS cluster it runs on (`links:`).
     clusters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # (element, the element it is, configuration file, line): one thing seen twice.
+    same: tuple[tuple[str, str, str, int | None], ...] = ()
 
 
 class _Map(dict[Any, Any]):
@@ -245,6 +248,7 @@ class _Reader:
         self.label, self.folder, self.problems = label, folder, problems
         self.mentions: list[Mention] = []
         self.clusters: dict[str, str] = {}
+        self.same: list[tuple[str, str, str, int | None]] = []
 
     def report(self, message: str, line: int | None, level: Level = "error") -> None:
         self.problems.append(Diagnostic(level, self.label, message, line))
@@ -292,6 +296,7 @@ class _Reader:
             rules_dir,
             tuple(self.mentions),
             MappingProxyType(self.clusters),
+            tuple(self.same),
         )
 
     def links(self, raw: object, line: int | None) -> tuple[Link, ...]:
@@ -301,6 +306,13 @@ class _Reader:
         for _, item, at in self.items("links", raw, line):
             if not isinstance(item, dict):
                 self.report("links: each entry is a mapping", at)
+                continue
+            if "same_as" in item:
+                self.unknown("links", item, _SAME_KEYS, at)
+                if missing := sorted(k for k in _SAME_KEYS if not isinstance(item.get(k), str)):
+                    self.report(f"links: {', '.join(missing)} must be given as text", at)
+                else:
+                    self.same.append((item["element"], item["same_as"], self.label, at))
                 continue
             if "cluster" in item:
                 self.unknown("links", item, _CLUSTER_KEYS, at)

@@ -5,6 +5,8 @@ where the sources say so, and records every link it makes (a `Join`, with eviden
 
 - twin: a live AWS resource and its Terraform definition are one element, with drift
   noted where they disagree (scanner/twins.py);
+- same: an element the configuration says is another one (`links: - element: A,
+  same_as: B`) is merged into it;
 - cluster: a Kubernetes cluster runs on an EKS cluster (named in the configuration, or
   the only EKS cluster and the only Kubernetes cluster of the scan): its boundary moves
   into the VPC zone where the EKS node groups run;
@@ -358,14 +360,70 @@ def _workload_identities(m: _Model, grants: Iterable[Flow]) -> None:
         )
 
 
-def join_sources(model: Merged, clusters: Mapping[str, str] | None = None) -> Merged:
+def _find(m: _Model, name: str) -> Element | None:
+    """The one element an id, resource address or name means (None: none, or several)."""
+    for attr in ("id", "resource", "name"):
+        hits = [e for e in m.elements.values() if getattr(e, attr) == name]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return None
+    return None
+
+
+def _declared_same(m: _Model, same: Iterable[tuple[str, str, str, int | None]]) -> None:
+    """`links: - element: A / same_as: B`: A is B seen by another source; A's flows and
+    evidence move onto B."""
+    for a_name, b_name, source, line in same:
+        a, b = _find(m, a_name), _find(m, b_name)
+        if a is None or b is None or a.id == b.id:
+            missing = a_name if a is None else b_name
+            m.problems.append(
+                Diagnostic(
+                    "warning",
+                    source,
+                    f"links: nothing scanned is named {missing} (or several things are)",
+                    line,
+                )
+            )
+            continue
+        for f in [f for f in m.flows.values() if a.id in (f.source, f.target)]:
+            del m.flows[f.id]
+            moved = replace(
+                f,
+                source=b.id if f.source == a.id else f.source,
+                target=b.id if f.target == a.id else f.target,
+            )
+            if moved.source != moved.target:
+                m.add_flow(moved)
+        del m.elements[a.id]
+        m.elements[b.id] = replace(b, evidence=tuple(dict.fromkeys((*b.evidence, *a.evidence))))
+        declared = Evidence("config", file=source, line=line, detail=f"{a_name} is {b_name}")
+        m.joins.append(
+            Join(
+                "same",
+                a.id,
+                b.id,
+                f"{a.resource} is {b.resource}",
+                (declared, *a.evidence[:1], *b.evidence[:1]),
+                declared=True,
+            )
+        )
+
+
+def join_sources(
+    model: Merged,
+    clusters: Mapping[str, str] | None = None,
+    same: Iterable[tuple[str, str, str, int | None]] = (),
+) -> Merged:
     """The model with its sources joined (see the module doc); `clusters` maps a
-    Kubernetes cluster (boundary id or name) to the EKS cluster it runs on, as declared
-    in the configuration."""
+    Kubernetes cluster (boundary id or name) to the EKS cluster it runs on and `same`
+    names elements that are one thing, as declared in the configuration."""
     m = _Model(model)
     twins = Twins(m.elements, m.flows, m.boundaries)
     twins.run()
     m.joins.extend(twins.joins)
+    _declared_same(m, same)
     placed = _place_clusters(m, clusters or {})
     _load_balancers(m, placed)
     _endpoints(m)

@@ -257,7 +257,7 @@ class Join:
     or boundary of one source) joined to the target (of another), why, and where the
     sources say so. `declared`: the scan configuration stated it."""
 
-    kind: str  # api | twin | cluster | load-balancer | endpoint | workload-identity
+    kind: str  # api | twin | same | cluster | load-balancer | endpoint | workload-identity
     subject: str
     target: str
     detail: str

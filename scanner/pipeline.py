@@ -150,7 +150,9 @@ def _scan(
                     )
                 )
             )
-    joined = join_sources(attach_specs(merge(fragments), settings.links), settings.clusters)
+    joined = join_sources(
+        attach_specs(merge(fragments), settings.links), settings.clusters, settings.same
+    )
     model = passes.boundaries(joined)
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
     chosen, rule_problems = select_rules(rules, settings, options.rules_dir, base)

@@ -76,7 +76,11 @@ def test_the_cross_source_flows_and_their_evidence(platform: ScanResult) -> None
             ("k8s/orders.yaml:31", "k8s/orders.yaml:1", "terraform/eks.tf:83"),
         ),
     }
-    assert not [e for e in platform.graph.elements if e.id.startswith("ext:")]
+    # The AWS endpoint is joined; the finance team's alias for it is not (see the
+    # declared link below).
+    assert [e.id for e in platform.graph.elements if e.id.startswith("ext:")] == [
+        "ext:ledger-db.corp.example.com"
+    ]
 
 
 def test_every_join_is_listed_with_its_evidence(platform: ScanResult) -> None:
@@ -99,7 +103,7 @@ def test_every_join_is_listed_with_its_evidence(platform: ScanResult) -> None:
             False,
             ("k8s/orders.yaml:51", "terraform/network.tf:1"),
         ),
-        ("load-balancer", REPORTS, f"{TF}aws_eks_cluster.main", False, ("k8s/reports.yaml:26",)),
+        ("load-balancer", REPORTS, f"{TF}aws_eks_cluster.main", False, ("k8s/reports.yaml:30",)),
         ("endpoint", f"ext:{HOST}", DB, False, ("k8s/orders.yaml:29", "terraform/data.tf:19")),
         ("endpoint", ORDERS, BUCKET, False, ("k8s/orders.yaml:31", "terraform/data.tf:34")),
         (
@@ -131,6 +135,32 @@ def test_the_internal_nlb_is_internal_on_eks_and_unknown_alone(platform: ScanRes
     assert f"ext:{HOST}" in {e.id for e in alone.graph.elements}
 
 
+def test_a_declared_same_as_link_joins_what_nothing_else_could(tmp_path: Path) -> None:
+    root = tmp_path / "platform"
+    shutil.copytree(PLATFORM, root)
+    (root / ".tmscan.yaml").write_text(
+        "links:\n  - element: ledger-db.corp.example.com\n    same_as: aws_db_instance.orders\n",
+        encoding="utf-8",
+    )
+    result = scan(root, options=ScanOptions(use_cache=False))
+    (same,) = [j for j in result.joins if j.kind == "same"]
+    assert (same.subject, same.target, same.declared) == (
+        "ext:ledger-db.corp.example.com",
+        DB,
+        True,
+    )
+    assert [(e.source, e.file, e.line) for e in same.evidence][:1] == [
+        ("config", ".tmscan.yaml", 2)
+    ]
+    reports = "k8s:Deployment/shop/reports"
+    assert [(f.id, where(f.evidence)) for f in result.graph.flows if f.source == reports] == [
+        (f"{reports}->{DB}:tcp/*", ["k8s/reports.yaml:22"])
+    ]
+    # Without the link the host stays an unknown external one.
+    plain = scan(PLATFORM, options=ScanOptions(use_cache=False))
+    assert "ext:ledger-db.corp.example.com" in {e.id for e in plain.graph.elements}
+
+
 def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> None:
     root = tmp_path / "platform"
     shutil.copytree(PLATFORM, root)
@@ -139,17 +169,31 @@ def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> Non
         "  - cluster: Kubernetes cluster (manifests)\n"
         "    runs_on: shop-eks\n"
         "  - cluster: staging\n"
-        "    runs_on: shop-eks-staging\n",
+        "    runs_on: shop-eks-staging\n"
+        "  - element: Service/shop/ledger\n"
+        "    same_as: aws_db_instance.orders\n",
         encoding="utf-8",
     )
     result = scan(root, options=ScanOptions(use_cache=False))
     (cluster,) = [j for j in result.joins if j.kind == "cluster"]
     assert (cluster.subject, cluster.declared) == ("k8s:cluster", True)
     assert cluster.detail.endswith("(declared in the configuration)")
-    assert [(d.level, d.source, d.message) for d in result.diagnostics if d.source == "links"] == [
+    problems = [
+        (d.level, d.source, d.line, d.message)
+        for d in result.diagnostics
+        if d.source in ("links", ".tmscan.yaml")
+    ]
+    assert problems == [
+        (
+            "warning",
+            ".tmscan.yaml",
+            6,
+            "links: nothing scanned is named Service/shop/ledger (or several things are)",
+        ),
         (
             "warning",
             "links",
+            None,
             "no EKS cluster named shop-eks-staging was scanned: the cluster link is not applied",
-        )
+        ),
     ]
