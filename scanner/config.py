@@ -13,9 +13,13 @@ suppress:                        # each: a rule, a resource and/or a fingerprint
     expires: 2027-01-31          # optional: the last day it applies
   - fingerprint: 8bff92fb5c08abaace72b695eb981e15   # a finding's `fingerprint` in a report
     reason: ...
-links:                           # API descriptions served by an element the sources don't show
-  - openapi: api/orders.yaml
+links:                           # joins the sources don't show (docs/joins.md)
+  - openapi: api/orders.yaml     # this API description is served by that element
     served_by: Service/shop/orders
+  - cluster: Kubernetes cluster (manifests)    # this cluster runs on that EKS cluster
+    runs_on: shop-eks
+  - element: ledger-db.corp.example.com        # one thing, seen under two names
+    same_as: aws_db_instance.orders
 ```
 
 In pyproject.toml the same keys sit under `[tool.tmscan]`: `[tool.tmscan.rules]` with
