@@ -197,3 +197,59 @@ def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> Non
             "no EKS cluster named shop-eks-staging was scanned: the cluster link is not applied",
         ),
     ]
+
+
+ROUTE53 = """
+resource "aws_vpc" "main" {
+  cidr_block = "10.40.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.40.0.0/24"
+}
+
+resource "aws_lb" "web" {
+  name               = "web"
+  load_balancer_type = "application"
+  internal           = false
+  subnets            = [aws_subnet.public.id]
+}
+
+resource "aws_route53_record" "api" {
+  zone_id = "Z0123456789ABCDEFGHIJ"
+  name    = "api.example.com"
+  type    = "A"
+
+  alias {
+    name                   = aws_lb.web.dns_name
+    zone_id                = aws_lb.web.zone_id
+    evaluate_target_health = true
+  }
+}
+"""
+
+SPEC = """openapi: 3.0.3
+info: {title: Web, version: "1"}
+servers:
+  - url: https://api.example.com
+paths:
+  /health:
+    get:
+      security: []
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_a_route53_name_puts_an_api_description_on_its_load_balancer(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(ROUTE53, encoding="utf-8")
+    (tmp_path / "web.yaml").write_text(SPEC, encoding="utf-8")
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    lb = result.graph.element("tf:.//aws_lb.web")
+    assert lb.fact("hosts") == "api.example.com"
+    assert [(p.kind, p.name, p.resource) for p in lb.parts if p.kind == "dns-name"] == [
+        ("dns-name", "api.example.com", "aws_route53_record.api")
+    ]
+    assert [(j.kind, j.subject, j.target) for j in result.joins] == [
+        ("api", "web.yaml", "tf:.//aws_lb.web")
+    ]

@@ -185,7 +185,22 @@ def http_authorizer(b: Block) -> e.ApiAuthorizer:
 
 
 # resource type -> builder of the family's records
+def dns_record(b: Block) -> e.DnsRecord:
+    """An aws_route53_record: its name (written in full: a bare label relative to the
+    zone is not resolved) and the resources its alias or records refer to."""
+    alias = v.first_block(b.body, "alias")
+    pointed = [alias.get("name") if alias else None, b.body.get("records")]
+    return e.DnsRecord(
+        b.address,
+        b.address,
+        b.evidence(),
+        name=v.string(b.body.get("name")),
+        targets=tuple(dict.fromkeys(a for a, _ in v.refs_in(pointed))),
+    )
+
+
 RESOURCES: dict[str, Callable[[Block], Record | list[Record]]] = {
+    "aws_route53_record": dns_record,
     "aws_elb": classic_load_balancer,
     "aws_elb_attachment": classic_attachment,
     "aws_cloudfront_distribution": distribution,

@@ -77,6 +77,15 @@ class OriginAccessControl(Record):
 
 
 @dataclass(frozen=True)
+class DnsRecord(Record):
+    """A Route 53 record: the host name it publishes and what it points at (an alias
+    target or the records' values, as refs of load balancers, distributions or APIs)."""
+
+    name: str | None = None
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ApiAuthorizer(Record):
     """A REST (TOKEN | REQUEST | COGNITO_USER_POOLS) or HTTP API (JWT | REQUEST) authorizer."""
 
