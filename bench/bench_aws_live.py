@@ -25,22 +25,9 @@ from collectors.aws_live.api import Ledger  # noqa: E402
 from collectors.aws_live.session import AwsOptions  # noqa: E402
 from scanner.pipeline import ScanOptions, scan  # noqa: E402
 from tests.collectors.aws_live.account import build_account  # noqa: E402
-from tests.collectors.aws_live.moto_env import MotoServer  # noqa: E402
+from tests.collectors.aws_live.moto_env import MotoServer, environment  # noqa: E402
 
 REGIONS = ("eu-west-1", "eu-central-1")
-
-
-def _environment(url: str) -> None:
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="eu-west-1",
-        AWS_CONFIG_FILE="/nonexistent/tmscan-bench-aws-config",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-bench-aws-credentials",
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1",
-    )
 
 
 def _with_latency(seconds: float) -> None:
@@ -64,7 +51,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", default="0,50")
     args = parser.parse_args()
     server = MotoServer()
-    _environment(server.url)
+    os.environ.update(environment(server.url))
     started = time.perf_counter()
     build_account()
     print(f"account built in {time.perf_counter() - started:.1f} s")

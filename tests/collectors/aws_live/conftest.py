@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .moto_env import MotoServer
+from .moto_env import UNSET, MotoServer, environment
 
 
 @pytest.fixture(scope="session")
@@ -20,14 +20,23 @@ def moto_server() -> Iterator[MotoServer]:
 def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     """An empty account behind AWS_ENDPOINT_URL, with fake credentials and no profile."""
     moto_server.reset()
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
+    for name in UNSET:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/tmscan-test-aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/tmscan-test-aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    for name, value in environment(moto_server.url).items():
+        monkeypatch.setenv(name, value)
     return moto_server
+
+
+@pytest.fixture(scope="module")
+def shop(moto_server: MotoServer) -> Iterator[dict[str, str]]:
+    """The shop's account (account.py), built once per test module in a reset server:
+    {Terraform address: id or ARN}."""
+    from .account import build_account
+
+    with pytest.MonkeyPatch.context() as env:
+        for name in UNSET:
+            env.delenv(name, raising=False)
+        for name, value in environment(moto_server.url).items():
+            env.setenv(name, value)
+        moto_server.reset()
+        yield build_account()

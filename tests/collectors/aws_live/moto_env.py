@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,40 @@ class MotoServer:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+# Credentials and settings of a developer's machine that must not leak into a test.
+UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
+
+
+def environment(url: str, region: str = "eu-west-1") -> dict[str, str]:
+    """The environment of a scan against the moto server at `url`: fake credentials, no
+    profile files, no instance metadata, no proxy for loopback."""
+    return {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/nonexistent/tmscan-test-aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/tmscan-test-aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_PROXY": "127.0.0.1",
+    }
+
+
+@contextmanager
+def recording(region: str = "eu-west-1", **extra: str) -> Iterator[MotoServer]:
+    """A fresh moto server and its environment, for the `__main__` blocks that record a
+    module's responses (python -m tests.collectors.aws_live.test_<module>)."""
+    server = MotoServer()
+    for name in UNSET:
+        os.environ.pop(name, None)
+    os.environ.update(environment(server.url, region), **extra)
+    try:
+        server.reset()
+        yield server
+    finally:
+        server.stop()
 
 
 def setup_client(service: str, region: str = "eu-west-1") -> Any:

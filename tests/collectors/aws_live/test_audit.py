@@ -10,7 +10,6 @@ Record the fixture (tests never write files):
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -21,7 +20,7 @@ from collectors.aws_live.api import Ledger, Where
 from collectors.aws_live.services import audit
 from scanner.model import Fragment
 
-from .moto_env import ACCOUNT, MotoServer, record, recorded, scan_api, setup_client
+from .moto_env import ACCOUNT, MotoServer, record, recorded, recording, scan_api, setup_client
 from .test_compute import findings
 
 EUW1, EUC1, USE1 = "eu-west-1", "eu-central-1", "us-east-1"
@@ -200,21 +199,6 @@ def test_mapping_unknown_logging_is_silent() -> None:
 # --- recording -----------------------------------------------------------------------------
 
 if __name__ == "__main__":
-    server = MotoServer()
-    os.environ.update(
-        AWS_ENDPOINT_URL=server.url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=EUW1,
-        AWS_CONFIG_FILE="/nonexistent/tmscan-test-aws-config",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-test-aws-credentials",
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1",
-    )
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-        os.environ.pop(name, None)
-    try:
+    with recording(EUW1):
         build_state()
         record("audit", read_state())
-    finally:
-        server.stop()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from typing import Any
 
@@ -32,7 +31,7 @@ from scanner.graph import DFDGraph
 from scanner.merge import merge
 from scanner.model import INTERNET_ID, Evidence, Fragment
 
-from .moto_env import ACCOUNT, MotoServer, record, recorded, scan_api, setup_client
+from .moto_env import ACCOUNT, MotoServer, record, recorded, recording, scan_api, setup_client
 
 REGION = "eu-west-1"
 WHERE = Where(ACCOUNT, REGION)
@@ -879,21 +878,6 @@ def as_real_aws(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    server = MotoServer()
-    os.environ.update(
-        AWS_ENDPOINT_URL=server.url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE="/nonexistent/tmscan-test-aws-config",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-test-aws-credentials",
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1",
-    )
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-        os.environ.pop(name, None)
-    try:
+    with recording(REGION):
         build_state()
         record("compute", as_real_aws(read_state()))
-    finally:
-        server.stop()

@@ -46,7 +46,7 @@ from rules.transport import PlaintextInternetListener
 from scanner.graph import DFDGraph
 from scanner.model import INTERNET_ID, Element, Evidence, Fragment
 
-from .moto_env import ACCOUNT, MotoServer, record, recorded, scan_api, setup_client
+from .moto_env import ACCOUNT, MotoServer, record, recorded, recording, scan_api, setup_client
 
 REGION = "eu-west-1"
 WHERE = Where(ACCOUNT, REGION)
@@ -1093,25 +1093,7 @@ def test_mapping_drives_the_tls_and_rate_limit_rules_as_terraform_does(
 
 
 if __name__ == "__main__":
-    import os
-
-    server = MotoServer()
-    try:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION=REGION,
-            AWS_CONFIG_FILE="/nonexistent/tmscan-test-aws-config",
-            AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-test-aws-credentials",
-            AWS_EC2_METADATA_DISABLED="true",
-            AWS_MAX_ATTEMPTS="1",
-            NO_PROXY="127.0.0.1",
-        )
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-            os.environ.pop(name, None)
+    with recording(REGION, AWS_MAX_ATTEMPTS="1"):
         state = build_state()
         scanned = edge.read({c: scan_api(c, REGION) for c in edge.CLIENTS})
         record("edge", as_aws_returns(scanned, state))
-    finally:
-        server.stop()

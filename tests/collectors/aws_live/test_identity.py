@@ -13,7 +13,6 @@ Record the fixture (tests never write files):
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 from typing import Any
 
@@ -27,7 +26,7 @@ from collectors.aws_live.api import Ledger, Where
 from collectors.aws_live.services import identity
 from scanner.model import Evidence, Fragment
 
-from .moto_env import ACCOUNT, MotoServer, record, recorded, scan_api, setup_client
+from .moto_env import ACCOUNT, MotoServer, record, recorded, recording, scan_api, setup_client
 from .test_compute import findings
 
 WHERE = Where(ACCOUNT, "")  # IAM is read once per account
@@ -442,23 +441,6 @@ def test_mapping_findings(fragment: Fragment) -> None:
 # --- recording -----------------------------------------------------------------------------
 
 if __name__ == "__main__":
-    server = MotoServer()
-    os.environ.update(
-        AWS_ENDPOINT_URL=server.url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE="/nonexistent/tmscan-test-aws-config",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-test-aws-credentials",
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1",
-        MOTO_IAM_LOAD_MANAGED_POLICIES="true",
-    )
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-        os.environ.pop(name, None)
-    try:
-        server.reset()
+    with recording(REGION, MOTO_IAM_LOAD_MANAGED_POLICIES="true"):
         build_state()
         record("identity", read_state())
-    finally:
-        server.stop()

@@ -5,7 +5,6 @@ read through its HTTP endpoint on 127.0.0.1, against the same account in Terrafo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,32 +21,10 @@ from scanner.model import Confidence, Finding, Severity
 from scanner.pipeline import ScanOptions, ScanResult, scan
 from scanner.reporters import render
 
-from .account import build_account
-from .moto_env import ACCOUNT, MotoServer
+from .moto_env import ACCOUNT
 
 REPO = Path(__file__).resolve().parents[3]
 REGIONS = ("eu-west-1", "eu-central-1")
-
-
-@pytest.fixture(scope="module")
-def shop(moto_server: MotoServer) -> Iterator[dict[str, str]]:
-    """The account, built once for this module: {Terraform address: id or ARN}."""
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in {
-            "AWS_ENDPOINT_URL": moto_server.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-            "AWS_CONFIG_FILE": "/nonexistent/tmscan-test-aws-config",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/tmscan-test-aws-credentials",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "NO_PROXY": "127.0.0.1",
-        }.items():
-            env.setenv(name, value)
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-            env.delenv(name, raising=False)
-        moto_server.reset()
-        yield build_account()
 
 
 def live(concurrency: int = 8, **options: Any) -> ScanResult:

@@ -30,7 +30,7 @@ from collectors.aws_live.api import Ledger, Where
 from collectors.aws_live.services import network
 from scanner.model import Evidence, Fragment
 
-from .moto_env import ACCOUNT, MotoServer, record, recorded, scan_api, setup_client
+from .moto_env import ACCOUNT, MotoServer, record, recorded, recording, scan_api, setup_client
 
 REGION = "eu-west-1"
 WHERE = Where(ACCOUNT, REGION)
@@ -1024,23 +1024,6 @@ def test_mapping_unknown_route_tables_make_tiers_unknown(
 
 
 if __name__ == "__main__":
-    import os
-
-    server = MotoServer()
-    try:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION=REGION,
-            AWS_CONFIG_FILE="/nonexistent/tmscan-test-aws-config",
-            AWS_SHARED_CREDENTIALS_FILE="/nonexistent/tmscan-test-aws-credentials",
-            AWS_EC2_METADATA_DISABLED="true",
-            NO_PROXY="127.0.0.1",
-        )
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN"):
-            os.environ.pop(name, None)
+    with recording(REGION):
         build_state()
         record("network", as_aws_returns(network.read({"ec2": scan_api("ec2", REGION)})))
-    finally:
-        server.stop()

@@ -3,38 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from collectors.aws_live.session import AwsOptions
 from scanner.pipeline import ScanOptions, ScanResult, scan
 
-from .account import build_account
-from .moto_env import MotoServer, setup_client
+from .moto_env import setup_client
 
 REPO = Path(__file__).resolve().parents[3]
 CODE = REPO / "fixtures" / "aws-live"
 REGIONS = ("eu-west-1", "eu-central-1")
-
-
-@pytest.fixture(scope="module")
-def shop(moto_server: MotoServer) -> Iterator[dict[str, str]]:
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in {
-            "AWS_ENDPOINT_URL": moto_server.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-            "AWS_CONFIG_FILE": "/nonexistent/tmscan-test-aws-config",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/tmscan-test-aws-credentials",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }.items():
-            env.setenv(name, value)
-        env.delenv("AWS_PROFILE", raising=False)
-        moto_server.reset()
-        yield build_account()
 
 
 def both() -> ScanResult:
