@@ -98,8 +98,8 @@ class Config:
     suppressions: tuple[ConfigSuppression, ...] = ()
     rules_dir: Path | None = None  # custom YAML rules, resolved against the file's folder
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
-    # Kubernetes cluster (boundary name or id) -> the EKS cluster it runs on (`links:`).
-    clusters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # (Kubernetes cluster (boundary name or id), the EKS cluster it runs on, file, line).
+    clusters: tuple[tuple[str, str, str, int | None], ...] = ()
     # (element, the element it is, configuration file, line): one thing seen twice.
     same: tuple[tuple[str, str, str, int | None], ...] = ()
 
@@ -251,7 +251,7 @@ class _Reader:
     def __init__(self, label: str, folder: Path, problems: list[Diagnostic]) -> None:
         self.label, self.folder, self.problems = label, folder, problems
         self.mentions: list[Mention] = []
-        self.clusters: dict[str, str] = {}
+        self.clusters: list[tuple[str, str, str, int | None]] = []
         self.same: list[tuple[str, str, str, int | None]] = []
 
     def report(self, message: str, line: int | None, level: Level = "error") -> None:
@@ -299,7 +299,7 @@ class _Reader:
             tuple(e for e in entries if e is not None),
             rules_dir,
             tuple(self.mentions),
-            MappingProxyType(self.clusters),
+            tuple(self.clusters),
             tuple(self.same),
         )
 
@@ -323,7 +323,7 @@ class _Reader:
                 if missing := sorted(k for k in _CLUSTER_KEYS if not isinstance(item.get(k), str)):
                     self.report(f"links: {', '.join(missing)} must be given as text", at)
                 else:
-                    self.clusters[item["cluster"]] = item["runs_on"]
+                    self.clusters.append((item["cluster"], item["runs_on"], self.label, at))
                 continue
             self.unknown("links", item, _LINK_KEYS, at)
             if missing := sorted(k for k in _LINK_KEYS if not isinstance(item.get(k), str)):

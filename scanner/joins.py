@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from scanner.merge import Merged
+from scanner.merge import Merged, merge_parts
 from scanner.model import (
     INTERNET_ID,
     Diagnostic,
@@ -36,7 +36,7 @@ from scanner.model import (
     TrustBoundary,
     facts,
 )
-from scanner.twins import Twins
+from scanner.twins import Twins, combine
 
 _ROLE_SOURCE = "iam-role:"
 
@@ -64,9 +64,7 @@ class _Model:
 
     def add_flow(self, flow: Flow) -> None:
         old = self.flows.get(flow.id)
-        if old is not None:
-            flow = replace(old, evidence=tuple(dict.fromkeys((*old.evidence, *flow.evidence))))
-        self.flows[flow.id] = flow
+        self.flows[flow.id] = combine(old, flow) if old is not None else flow
 
 
 # --- clusters on EKS -------------------------------------------------------------------------
@@ -89,36 +87,60 @@ def _common(m: _Model, zones: list[str]) -> str | None:
     return shared[0] if shared else None
 
 
-def _place_clusters(m: _Model, declared: Mapping[str, str]) -> dict[str, str]:
+def _place_clusters(
+    m: _Model, declared: Iterable[tuple[str, str, str, int | None]]
+) -> dict[str, str]:
     """Move each Kubernetes cluster that runs on an EKS cluster into its nodes' zone;
     returns {cluster boundary id: EKS element id}."""
-    eks = {name: e for e in m.elements.values() if (name := _eks_name(e))}
+    eks: dict[str, list[Element]] = {}
+    for e in m.elements.values():
+        if name := _eks_name(e):
+            eks.setdefault(name, []).append(e)
     clusters = [b for b in m.boundaries.values() if b.type == "cluster"]
     pairs: list[tuple[TrustBoundary, Element, bool]] = []
-    for b in clusters:
-        wanted = declared.get(b.id) or declared.get(b.name)
-        if wanted is not None and wanted in eks:
-            pairs.append((b, eks[wanted], True))
-    if not pairs and len(clusters) == 1 and len(eks) == 1:
-        pairs.append((clusters[0], next(iter(eks.values())), False))
-    for wanted in sorted(set(declared.values()) - set(eks)):
-        m.problems.append(
-            Diagnostic(
-                "warning",
-                "links",
-                f"no EKS cluster named {wanted} was scanned: the cluster link is not applied",
+    declared = list(declared)
+    for wanted_cluster, wanted, source, line in declared:
+        cluster = next((b for b in clusters if wanted_cluster in (b.id, b.name)), None)
+        apis = eks.get(wanted, [])
+        if cluster is None or len(apis) != 1:
+            what = (
+                f"no Kubernetes cluster named {wanted_cluster}"
+                if cluster is None
+                else f"no EKS cluster named {wanted}"
+                if not apis
+                else f"several EKS clusters named {wanted}"
             )
-        )
+            m.problems.append(
+                Diagnostic("warning", source, f"links: {what} was scanned; not joined", line)
+            )
+            continue
+        pairs.append((cluster, apis[0], True))
+    apis = [e for found in eks.values() for e in found]
+    if not declared and len(clusters) == 1 and len(apis) == 1:
+        pairs.append((clusters[0], apis[0], False))
     placed = {}
     for cluster, api, is_declared in pairs:
         name = _eks_name(api) or api.name
+        root = api.id.split("//", 1)[0]  # node groups of the same root or account
         nodes = [
             e
             for e in m.elements.values()
-            if e.key and e.key.startswith(f"eks:nodegroup:{name}/") and e.boundary
+            if e.key
+            and e.key.startswith(f"eks:nodegroup:{name}/")
+            and e.boundary
+            and e.id.split("//", 1)[0] == root
         ]
         zone = _common(m, [e.boundary for e in nodes if e.boundary]) or api.boundary
-        if zone is None:
+        kind = m.boundaries[zone].type if zone in m.boundaries else None
+        if zone is None or kind not in ("vpc", "subnet"):
+            m.problems.append(
+                Diagnostic(
+                    "info",
+                    "joins",
+                    f"{cluster.name} runs on EKS cluster {name}, whose nodes the scan does "
+                    "not place in a VPC: the cluster is not moved",
+                )
+            )
             continue
         m.boundaries[cluster.id] = replace(
             cluster,
@@ -126,7 +148,6 @@ def _place_clusters(m: _Model, declared: Mapping[str, str]) -> dict[str, str]:
             props=facts(cluster.props, platform="eks", eks_cluster=name),
         )
         placed[cluster.id] = api.id
-        where = m.boundaries[zone].name if zone in m.boundaries else zone
         why = (
             "declared in the configuration"
             if is_declared
@@ -137,7 +158,8 @@ def _place_clusters(m: _Model, declared: Mapping[str, str]) -> dict[str, str]:
                 "cluster",
                 cluster.id,
                 api.id,
-                f"{cluster.name} runs on EKS cluster {name}, nodes in {where} ({why})",
+                f"{cluster.name} runs on EKS cluster {name}, nodes in "
+                f"{m.boundaries[zone].name} ({why})",
                 tuple(
                     dict.fromkeys(
                         (*api.evidence[:1], *(ev for n in nodes for ev in n.evidence[:1]))
@@ -155,7 +177,10 @@ def _place_clusters(m: _Model, declared: Mapping[str, str]) -> dict[str, str]:
 def _public_zone(m: _Model, cluster: str) -> str | None:
     """The public subnet tier of the VPC the cluster runs in (the VPC itself when the
     sources place nothing else there, so the tier is not drawn)."""
-    vpc = next((b for b in m.ancestors(cluster) if m.boundaries[b].type == "vpc"), None)
+    vpc = next(
+        (b for b in m.ancestors(cluster) if b in m.boundaries and m.boundaries[b].type == "vpc"),
+        None,
+    )
     if vpc is None:
         return None
     return next(
@@ -169,6 +194,7 @@ def _public_zone(m: _Model, cluster: str) -> str | None:
 
 
 def _load_balancers(m: _Model, placed: Mapping[str, str]) -> None:
+    from_internet = {f.target for f in m.flows.values() if f.source == INTERNET_ID}
     for cluster, api in placed.items():
         public = _public_zone(m, cluster)
         for e in list(m.elements.values()):
@@ -189,10 +215,7 @@ def _load_balancers(m: _Model, placed: Mapping[str, str]) -> None:
                         )
                     )
             elif e.fact("aws_alb") is True and e.fact("internal") is not True and public:
-                inbound = [
-                    f for f in m.flows.values() if f.source == INTERNET_ID and f.target == e.id
-                ]
-                if not inbound:
+                if e.id not in from_internet:
                     continue
                 m.elements[e.id] = replace(e, boundary=public)
                 m.joins.append(
@@ -249,12 +272,17 @@ def _endpoints(m: _Model) -> None:
     for e in m.elements.values():
         if e.key:
             by_key.setdefault(e.key, []).append(e)
+    touching: dict[str, list[Flow]] = {}
+    for f in m.flows.values():
+        for end in {f.source, f.target}:
+            if end.startswith("ext:"):
+                touching.setdefault(end, []).append(f)
     for ext in [e for e in m.elements.values() if e.id.startswith("ext:")]:
         found = [x for k in _endpoint_keys(ext.name) for x in by_key.get(k, [])]
         if len(found) != 1:
             continue  # not an AWS endpoint, or several candidates: left as it is
         store = found[0]
-        calls = [f for f in m.flows.values() if f.target == ext.id]
+        calls = [f for f in touching.get(ext.id, []) if f.target == ext.id]
         for f in calls:
             del m.flows[f.id]
             port = f.port if f.port is not None else store.fact("port")
@@ -266,8 +294,8 @@ def _endpoints(m: _Model) -> None:
                     derivation=f"{f.derivation}; {ext.name} is the endpoint of {store.resource}",
                 )
             )
-        if not any(ext.id in (f.source, f.target) for f in m.flows.values()):
-            del m.elements[ext.id]
+        if len(calls) == len(touching.get(ext.id, [])):
+            del m.elements[ext.id]  # nothing else touches it
         m.joins.append(
             Join(
                 "endpoint",
@@ -304,7 +332,7 @@ def _named_resources(m: _Model) -> None:
                     "https",
                     443,
                     "called",
-                    f"declared: env {env} of {w.resource} names {store.resource}",
+                    f"inferred: env {env} of {w.resource} names {store.resource}",
                     tls=True,  # the AWS SDKs call the data APIs over HTTPS
                     evidence=part.evidence,
                 )
@@ -324,17 +352,31 @@ def _named_resources(m: _Model) -> None:
 
 
 def _workload_identities(m: _Model, grants: Iterable[Flow]) -> None:
-    by_role: dict[str, list[Flow]] = {}
+    """A workload whose ServiceAccount names an IAM role (IRSA) gets the flows that
+    role's permissions open: the role named by its ARN, or the one role of that name."""
+    by_name: dict[str, dict[str, list[Flow]]] = {}
     for g in grants:
-        by_role.setdefault(g.source.removeprefix(_ROLE_SOURCE), []).append(g)
+        name, _, address = g.source.removeprefix(_ROLE_SOURCE).partition("@")
+        by_name.setdefault(name, {}).setdefault(address, []).append(g)
     for e in list(m.elements.values()):
         arn = e.fact("iam_role_arn")
         if not isinstance(arn, str):
             continue
         role = arn.rsplit("/", 1)[-1]
-        opened = by_role.get(role, [])
-        if not opened:
+        roles = by_name.get(role, {})
+        chosen = arn if arn in roles else next(iter(roles)) if len(roles) == 1 else None
+        if chosen is None:
+            if roles:
+                m.problems.append(
+                    Diagnostic(
+                        "info",
+                        "joins",
+                        f"{e.resource} runs as {arn}: several scanned roles are named {role}, "
+                        "so its permissions are not joined",
+                    )
+                )
             continue
+        opened = roles[chosen]
         binding = e.evidence_for("iam_role_arn")
         bound: tuple[Evidence, ...] = (binding,) if binding else ()
         for g in opened:
@@ -353,7 +395,7 @@ def _workload_identities(m: _Model, grants: Iterable[Flow]) -> None:
                 "workload-identity",
                 e.id,
                 arn,
-                f"{e.resource} runs as IAM role {role} (IRSA): "
+                f"{e.resource} runs as IAM role {role} ({chosen}, IRSA): "
                 f"{len(opened)} datastore(s) its permissions reach",
                 tuple(dict.fromkeys((*bound, *(ev for g in opened for ev in g.evidence[:1])))),
             )
@@ -378,14 +420,12 @@ def _declared_same(m: _Model, same: Iterable[tuple[str, str, str, int | None]]) 
         a, b = _find(m, a_name), _find(m, b_name)
         if a is None or b is None or a.id == b.id:
             missing = a_name if a is None else b_name
-            m.problems.append(
-                Diagnostic(
-                    "warning",
-                    source,
-                    f"links: nothing scanned is named {missing} (or several things are)",
-                    line,
-                )
+            problem = (
+                f"links: {a_name} and {b_name} are already one element"
+                if a is not None and b is not None
+                else f"links: nothing scanned is named {missing} (or several things are)"
             )
+            m.problems.append(Diagnostic("warning", source, problem, line))
             continue
         for f in [f for f in m.flows.values() if a.id in (f.source, f.target)]:
             del m.flows[f.id]
@@ -397,7 +437,12 @@ def _declared_same(m: _Model, same: Iterable[tuple[str, str, str, int | None]]) 
             if moved.source != moved.target:
                 m.add_flow(moved)
         del m.elements[a.id]
-        m.elements[b.id] = replace(b, evidence=tuple(dict.fromkeys((*b.evidence, *a.evidence))))
+        m.elements[b.id] = replace(
+            b,
+            props=facts({**a.props, **b.props}),  # what B's own source says wins
+            parts=merge_parts([*b.parts, *a.parts]),
+            evidence=tuple(dict.fromkeys((*b.evidence, *a.evidence))),
+        )
         declared = Evidence("config", file=source, line=line, detail=f"{a_name} is {b_name}")
         m.joins.append(
             Join(
@@ -411,20 +456,37 @@ def _declared_same(m: _Model, same: Iterable[tuple[str, str, str, int | None]]) 
         )
 
 
-def join_sources(
-    model: Merged,
-    clusters: Mapping[str, str] | None = None,
-    same: Iterable[tuple[str, str, str, int | None]] = (),
-) -> Merged:
-    """The model with its sources joined (see the module doc); `clusters` maps a
-    Kubernetes cluster (boundary id or name) to the EKS cluster it runs on and `same`
-    names elements that are one thing, as declared in the configuration."""
+def join_twins(model: Merged) -> Merged:
+    """Live AWS resources and their Terraform as one element each (scanner/twins.py): run
+    first, so every later join (an API description's server, a workload's endpoint)
+    lands on the one element."""
     m = _Model(model)
     twins = Twins(m.elements, m.flows, m.boundaries)
     twins.run()
-    m.joins.extend(twins.joins)
+    if not twins.joins:
+        return model
+    grants = tuple(replace(g, target=twins.renamed.get(g.target, g.target)) for g in model.grants)
+    return replace(
+        model,
+        elements=tuple(m.elements[k] for k in sorted(m.elements)),
+        flows=tuple(m.flows[k] for k in sorted(m.flows)),
+        boundaries=tuple(m.boundaries[k] for k in sorted(m.boundaries)),
+        joins=(*model.joins, *twins.joins),
+        grants=grants,
+    )
+
+
+def join_sources(
+    model: Merged,
+    clusters: Iterable[tuple[str, str, str, int | None]] = (),
+    same: Iterable[tuple[str, str, str, int | None]] = (),
+) -> Merged:
+    """The model with its sources joined (see the module doc); `clusters` names the EKS
+    cluster a Kubernetes cluster (boundary id or name) runs on and `same` elements that
+    are one thing, as declared in the configuration (each with its file and line)."""
+    m = _Model(model)
     _declared_same(m, same)
-    placed = _place_clusters(m, clusters or {})
+    placed = _place_clusters(m, clusters)
     _load_balancers(m, placed)
     _endpoints(m)
     _named_resources(m)

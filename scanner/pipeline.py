@@ -20,7 +20,7 @@ from scanner.attach import attach_specs
 from scanner.control import control, select_rules
 from scanner.discovery import Discovered, discover
 from scanner.graph import DFDGraph
-from scanner.joins import join_sources
+from scanner.joins import join_sources, join_twins
 from scanner.merge import merge
 from scanner.model import Diagnostic, Finding, Fragment, Join
 
@@ -150,9 +150,8 @@ def _scan(
                     )
                 )
             )
-    joined = join_sources(
-        attach_specs(merge(fragments), settings.links), settings.clusters, settings.same
-    )
+    attached = attach_specs(join_twins(merge(fragments)), settings.links)
+    joined = join_sources(attached, settings.clusters, settings.same)
     model = passes.boundaries(joined)
     graph = DFDGraph(model.elements, model.flows, model.boundaries)
     chosen, rule_problems = select_rules(rules, settings, options.rules_dir, base)

@@ -53,6 +53,8 @@ SECURITY_FACTS = frozenset(
         "rate_limited",
     }
 )
+# Facts that decide exposure: a change in one explains a path opened or closed by it.
+EXPOSURE_FACTS = frozenset({"publicly_accessible", "public", "public_ip", "internal"})
 Identity = tuple[str, ...]
 
 
@@ -96,15 +98,16 @@ class Twins:
     ) -> None:
         self.elements, self.flows, self.boundaries = elements, flows, boundaries
         self.joins: list[Join] = []
+        self.renamed: dict[str, str] = {}  # live element or zone id -> its code twin's
 
     def run(self) -> None:
         code = [e for e in self.elements.values() if e.id.startswith("tf:")]
         live = [e for e in self.elements.values() if e.id.startswith("aws:")]
         if not code or not live:
             return
-        zones = self._zones()
         pairs = _unique_pairs(code, live, _identity)  # type: ignore[arg-type]
-        if not pairs and not zones:
+        zones = self._zones(pairs)
+        if not pairs:
             return
         renamed = {**zones, **{lv: c for c, lv in pairs}}
         live_ids = {e.id for e in live}
@@ -123,20 +126,55 @@ class Twins:
             if b.parent in zones:
                 self.boundaries[b.id] = replace(b, parent=zones[b.parent])
         self._rewrite_flows(renamed, live_ids, {c for c, _ in pairs})
+        self.renamed = renamed
 
-    def _zones(self) -> dict[str, str]:
-        """live boundary id -> code boundary id: VPCs by CIDR, tiers by tier, accounts."""
+    def _vpc_of(self, e: Element) -> str | None:
+        at = e.boundary
+        seen: set[str] = set()
+        while at is not None and at in self.boundaries and at not in seen:
+            seen.add(at)
+            if self.boundaries[at].type == "vpc":
+                return at
+            at = self.boundaries[at].parent
+        return None
+
+    def _zones(self, pairs: list[tuple[str, str]]) -> dict[str, str]:
+        """live boundary id -> code boundary id: a VPC whose CIDR block is unique on both
+        sides and holds at least one twinned resource on both (one CIDR alone, a common
+        10.0.0.0/16, proves nothing), its subnet tiers by tier, and the account zones when
+        a VPC paired and there is one of each."""
         code = [b for b in self.boundaries.values() if b.id.startswith("tf:")]
         live = [b for b in self.boundaries.values() if b.id.startswith("aws:")]
-        out = {lv: c for c, lv in _unique_pairs(code, live, _vpc_identity)}  # type: ignore[arg-type]
-        for lv, c in list(out.items()):
+        confirmed = {
+            (self._vpc_of(self.elements[c]), self._vpc_of(self.elements[lv])) for c, lv in pairs
+        }
+        out = {
+            lv: c
+            for c, lv in _unique_pairs(code, live, _vpc_identity)  # type: ignore[arg-type]
+            if (c, lv) in confirmed
+        }
+        for lv, c in sorted(out.items()):
+            self.joins.append(
+                self._zone_join(lv, c, "the same CIDR block, and resources paired in both")
+            )
             for tier in ("public", "private", "isolated"):
                 if f"{lv}/{tier}" in self.boundaries and f"{c}/{tier}" in self.boundaries:
                     out[f"{lv}/{tier}"] = f"{c}/{tier}"
         accounts = [[b.id for b in side if b.type == "account"] for side in (code, live)]
         if out and len(accounts[0]) == 1 and len(accounts[1]) == 1:
             out[accounts[1][0]] = accounts[0][0]
+            self.joins.append(self._zone_join(accounts[1][0], accounts[0][0], "its VPCs paired"))
         return out
+
+    def _zone_join(self, live: str, code: str, why: str) -> Join:
+        lb, cb = self.boundaries[live], self.boundaries[code]
+        return Join(
+            "twin",
+            live,
+            code,
+            f"{lb.name} in the account is {cb.name} in the code ({why})",
+            (*cb.evidence[:1], *lb.evidence[:1]),
+        )
 
     def _merge(self, code: Element, live: Element, zones: dict[str, str]) -> None:
         drift: list[Part] = []
@@ -178,9 +216,11 @@ class Twins:
         )
 
     def _rewrite_flows(self, renamed: dict[str, str], live_ids: set[str], merged: set[str]) -> None:
-        """Flows onto the merged ids. Into a merged element, a flow from the internet only
-        the account has is drift (a security group opened by hand); one only the code has
-        is gone (what runs decides), and drift unless a changed fact already says why."""
+        """Flows onto the merged ids. Into a merged element, a path from the internet that
+        only the account has is drift (one per element, naming every port), unless a
+        changed exposure fact already says so; one that only the code has goes when a
+        changed exposure fact closed it, and otherwise stays (the account's side may
+        only be unknown: a security group the scan could not read)."""
         out: dict[str, Flow] = {}
         seen: dict[str, set[bool]] = {}  # flow id -> {from live?}
         for f in self.flows.values():
@@ -189,32 +229,47 @@ class Twins:
             )
             seen.setdefault(moved.id, set()).add(f.source in live_ids or f.target in live_ids)
             old = out.get(moved.id)
-            if old is not None:
-                moved = replace(
-                    old, evidence=tuple(dict.fromkeys((*old.evidence, *moved.evidence)))
-                )
-            out[moved.id] = moved
+            out[moved.id] = combine(old, moved) if old is not None else moved
+        opened: dict[str, list[Flow]] = {}
         for f in list(out.values()):
             if f.source != INTERNET_ID or f.target not in merged or len(seen[f.id]) == 2:
                 continue
-            target = self.elements[f.target]
-            only_live = seen[f.id] == {True}
-            if not only_live:
+            explained = any(
+                p.kind == "drift" and p.fact("fact") in EXPOSURE_FACTS
+                for p in self.elements[f.target].parts
+            )
+            if seen[f.id] == {True}:
+                if not explained:
+                    opened.setdefault(f.target, []).append(f)
+            elif explained:
                 del out[f.id]
-                if any(p.kind == "drift" for p in target.parts):
-                    continue
-            states = ("not reachable", "reachable")
-            in_code, in_account = states if only_live else states[::-1]
+        for target_id, flows in sorted(opened.items()):
+            target = self.elements[target_id]
+            ports = ", ".join(f"{f.protocol}/{'*' if f.port is None else f.port}" for f in flows)
             part = Part(
                 "drift",
-                f"internet {f.protocol}/{'*' if f.port is None else f.port}",
+                f"internet {ports}",
                 target.resource,
-                facts(fact="internet_reachable", code=in_code, live=in_account),
-                f.evidence,
+                facts(fact="internet_reachable", code="not reachable", live="reachable"),
+                tuple(dict.fromkeys(ev for f in flows for ev in f.evidence)),
             )
-            self.elements[f.target] = replace(target, parts=(*target.parts, part))
+            self.elements[target_id] = replace(target, parts=(*target.parts, part))
         self.flows.clear()
         self.flows.update(out)
+
+
+def combine(old: Flow, new: Flow) -> Flow:
+    """One flow stated twice: a known fact beats an unknown one, `called` beats
+    `reachable`, and both evidence trails are kept."""
+    changes: dict[str, object] = {
+        name: getattr(old, name) if getattr(old, name) is not None else getattr(new, name)
+        for name in ("tls", "mtls", "authn", "authz", "rate_limited", "network_allowed")
+    }
+    if old.basis != "called" and new.basis == "called":
+        changes["basis"], changes["derivation"] = new.basis, new.derivation
+    changes["evidence"] = tuple(dict.fromkeys((*old.evidence, *new.evidence)))
+    changes["data"] = tuple(sorted({*old.data, *new.data}))
+    return replace(old, **changes)  # type: ignore[arg-type]
 
 
 def _over(

@@ -144,6 +144,7 @@ def _gateway_api(obj: K8sObject) -> bool:
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 _AWS_LBC_TYPES = ("external", "nlb-ip")  # provisioned by the AWS Load Balancer Controller
+_AWS_LBC_CLASS = "service.k8s.aws/nlb"
 _CLOUD_PREFIX = {
     "service.beta.kubernetes.io/aws-": "aws",
     "networking.gke.io/": "gcp",
@@ -152,26 +153,31 @@ _CLOUD_PREFIX = {
 }
 
 
-def _service_scheme(notes: Mapping[str, str]) -> tuple[bool | None, str | None, str | None]:
+def _service_scheme(
+    notes: Mapping[str, str], spec: Mapping[str, Any]
+) -> tuple[bool | None, str | None, str | None]:
     """(internal, cloud, scheme) of a LoadBalancer Service from its annotations.
 
     Without annotations every cloud's in-tree controller makes an internet-facing load
-    balancer: (False, None, None). Internal-making annotations are one cloud's: on
-    another cloud they mean nothing, so on their own they leave the exposure unknown
-    (None) with the cloud and the scheme they ask for; a join that places the cluster on
-    that cloud (an EKS cluster) confirms it. The AWS Load Balancer Controller's own types
-    are internal unless the scheme annotation says internet-facing."""
+    balancer: (False, None, None). An internal-making annotation is one cloud's: on
+    another cloud it means nothing, so alone it leaves the exposure unknown (None), with
+    the cloud it belongs to; a join that places the cluster on that cloud (an EKS
+    cluster) confirms it. The AWS Load Balancer Controller (its load balancer types or
+    class) makes internal load balancers unless its scheme annotation says
+    internet-facing; the in-tree controller ignores that annotation."""
     scheme = notes.get("service.beta.kubernetes.io/aws-load-balancer-scheme", "").lower()
     lb_type = notes.get("service.beta.kubernetes.io/aws-load-balancer-type", "").lower()
-    internal = any(notes.get(k, "").lower() in v for k, v in _INTERNAL_LB.items())
-    if lb_type in _AWS_LBC_TYPES and not scheme:
-        scheme, internal = "internal", True
-    if not internal:
-        return False, ("aws" if scheme else None), scheme or None
-    cloud = next(
-        (c for prefix, c in _CLOUD_PREFIX.items() for k in notes if k.startswith(prefix)), None
-    )
-    return None, cloud, "internal"
+    if lb_type in _AWS_LBC_TYPES or spec.get("loadBalancerClass") == _AWS_LBC_CLASS:
+        if scheme == "internet-facing":
+            return False, "aws", scheme
+        return None, "aws", "internal"
+    for key, values in _INTERNAL_LB.items():
+        if key.endswith("-scheme"):
+            continue  # read by the AWS Load Balancer Controller only (above)
+        if notes.get(key, "").lower() in values:
+            cloud = next((c for prefix, c in _CLOUD_PREFIX.items() if key.startswith(prefix)), None)
+            return None, cloud, "internal"
+    return False, None, None
 
 
 def _internal(notes: Mapping[str, str]) -> bool:
@@ -468,7 +474,7 @@ class _Mapper:
             if kind not in ("LoadBalancer", "NodePort"):
                 continue
             notes = _annotations(svc)
-            internal, cloud, scheme = _service_scheme(notes)
+            internal, cloud, scheme = _service_scheme(notes, spec)
             ranges = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
             world = not ranges or any(r in ("0.0.0.0/0", "::/0") for r in ranges)
             unconfirmed = None

@@ -226,13 +226,28 @@ _ARN_KINDS = {
     "dynamodb": "dynamodb:table",
     "kinesis": "kinesis:stream",
 }
-# Variable name hints for bare resource names. Never SECRET or KEY: those hold values.
-_NAME_HINTS = (
-    ("BUCKET", "s3:bucket"),
-    ("QUEUE", "sqs:queue"),
-    ("TABLE", "dynamodb:table"),
-    ("TOPIC", "sns:topic"),
-    ("STREAM", "kinesis:stream"),
+# Variable name endings that hold a bare resource name (ORDERS_BUCKET, JOBS_QUEUE_NAME).
+_NAME_HINTS = {
+    "BUCKET": "s3:bucket",
+    "QUEUE": "sqs:queue",
+    "TABLE": "dynamodb:table",
+    "TOPIC": "sns:topic",
+    "STREAM": "kinesis:stream",
+}
+# A variable whose name says it holds a credential is never read for a name: its value
+# must not reach the model, not even as a resource key.
+_CREDENTIAL_WORDS = ("SECRET", "KEY", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL", "AUTH")
+# Other systems name their own topics, tables and streams the same way.
+_NOT_AWS_WORDS = (
+    "KAFKA",
+    "PULSAR",
+    "NATS",
+    "RABBIT",
+    "AMQP",
+    "REDIS",
+    "ROUTING",
+    "POSTGRES",
+    "MYSQL",
 )
 _SQS_URL = re.compile(
     r"^https://sqs\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\d{12}/(?P<name>[\w.-]+)$"
@@ -241,7 +256,12 @@ _RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
 
 
 def aws_key(name: str, value: str) -> str | None:
-    """The asset key (`s3:bucket:orders-archive`) an env var names, if it names one."""
+    """The asset key (`s3:bucket:orders-archive`) an env var names, if it names one: an
+    ARN, a queue or s3:// URL, or a bare name in a variable whose name ends in BUCKET,
+    QUEUE, TABLE, TOPIC or STREAM (optionally _NAME). Never from a credential-named
+    variable, nor one named for another system (KAFKA_TOPIC)."""
+    if any(w.startswith(_CREDENTIAL_WORDS) for w in name.upper().replace("-", "_").split("_")):
+        return None
     if value.startswith("arn:aws"):
         parts = value.split(":", 5)
         kind = _ARN_KINDS.get(parts[2]) if len(parts) == 6 else None
@@ -256,11 +276,19 @@ def aws_key(name: str, value: str) -> str | None:
     if value.startswith("s3://"):
         bucket = value[5:].split("/", 1)[0]
         return f"s3:bucket:{bucket}" if bucket else None
-    upper = name.upper()
-    for hint, kind in _NAME_HINTS:
-        if hint in upper and not upper.endswith(("_URL", "_ARN")) and _RESOURCE_NAME.match(value):
-            return f"{kind}:{value}"
-    return None
+    words = name.upper().replace("-", "_").split("_")
+    if any(w.startswith(_CREDENTIAL_WORDS) for w in words) or any(
+        w in _NOT_AWS_WORDS for w in words
+    ):
+        return None
+    if words[-1] == "NAME" and len(words) > 1:
+        words = words[:-1]  # ORDERS_BUCKET_NAME
+    kind = _NAME_HINTS.get(words[-1])
+    if kind is None or not _RESOURCE_NAME.match(value) or value.isdigit():
+        return None
+    if value.lower() in ("true", "false", "yes", "no", "on", "off", "none", "null"):
+        return None
+    return f"{kind}:{value}"
 
 
 def service_ports(service: K8sObject) -> list[Mapping[str, Any]]:

@@ -169,7 +169,7 @@ def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> Non
         "  - cluster: Kubernetes cluster (manifests)\n"
         "    runs_on: shop-eks\n"
         "  - cluster: staging\n"
-        "    runs_on: shop-eks-staging\n"
+        "    runs_on: shop-eks\n"
         "  - element: Service/shop/ledger\n"
         "    same_as: aws_db_instance.orders\n",
         encoding="utf-8",
@@ -187,14 +187,14 @@ def test_a_declared_cluster_link_is_honoured_and_reported(tmp_path: Path) -> Non
         (
             "warning",
             ".tmscan.yaml",
-            6,
-            "links: nothing scanned is named Service/shop/ledger (or several things are)",
+            4,
+            "links: no Kubernetes cluster named staging was scanned; not joined",
         ),
         (
             "warning",
-            "links",
-            None,
-            "no EKS cluster named shop-eks-staging was scanned: the cluster link is not applied",
+            ".tmscan.yaml",
+            6,
+            "links: nothing scanned is named Service/shop/ledger (or several things are)",
         ),
     ]
 
@@ -253,3 +253,78 @@ def test_a_route53_name_puts_an_api_description_on_its_load_balancer(tmp_path: P
     assert [(j.kind, j.subject, j.target) for j in result.joins] == [
         ("api", "web.yaml", "tf:.//aws_lb.web")
     ]
+
+
+def test_an_eks_cluster_outside_any_vpc_the_scan_shows_moves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "eks.tf").write_text(
+        'variable "subnets" { type = list(string) }\n'
+        'resource "aws_eks_cluster" "main" {\n'
+        '  name     = "shop"\n'
+        '  role_arn = "arn:aws:iam::111122223333:role/eks"\n'
+        "  vpc_config { subnet_ids = var.subnets }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    shutil.copy(PLATFORM / "k8s" / "orders.yaml", tmp_path / "orders.yaml")
+    result = scan(tmp_path, options=ScanOptions(use_cache=False))
+    assert result.graph.boundary("k8s:cluster").parent == "internet"
+    assert [(d.source, d.message) for d in result.diagnostics if d.source == "joins"] == [
+        (
+            "joins",
+            "Kubernetes cluster (manifests) runs on EKS cluster shop, whose nodes the scan does "
+            "not place in a VPC: the cluster is not moved",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "spec", "expected"),
+    [
+        ({}, {}, (False, None, None)),
+        (
+            {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
+            {},
+            (None, "aws", "internal"),
+        ),
+        # The in-tree controller ignores the AWS Load Balancer Controller's scheme.
+        (
+            {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
+            {},
+            (False, None, None),
+        ),
+        (
+            {"service.beta.kubernetes.io/aws-load-balancer-type": "external"},
+            {},
+            (None, "aws", "internal"),
+        ),
+        (
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+            },
+            {},
+            (False, "aws", "internet-facing"),
+        ),
+        ({}, {"loadBalancerClass": "service.k8s.aws/nlb"}, (None, "aws", "internal")),
+        (
+            {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+            {},
+            (None, "azure", "internal"),
+        ),
+        (
+            {
+                "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": "arn:aws:acm:x",
+            },
+            {},
+            (None, "azure", "internal"),
+        ),
+    ],
+)
+def test_load_balancer_scheme(
+    annotations: dict[str, str], spec: dict[str, str], expected: tuple[object, ...]
+) -> None:
+    from collectors.kubernetes.mapping import _service_scheme
+
+    assert _service_scheme(annotations, spec) == expected

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from collectors.aws_live.session import AwsOptions
 from scanner.pipeline import ScanOptions, ScanResult, scan
@@ -24,7 +27,20 @@ def test_each_resource_is_one_element_with_both_evidence_trails(shop: dict[str, 
     result = both()
     ids = sorted(e.id for e in result.graph.elements)
     assert [i for i in ids if i.startswith("aws:")] == []  # every live element has its code
-    twins = sorted((j.target, j.subject) for j in result.joins if j.kind == "twin")
+    boundaries = {b.id for b in result.graph.boundaries}
+    twins = sorted(
+        (j.target, j.subject)
+        for j in result.joins
+        if j.kind == "twin" and j.target not in boundaries
+    )
+    zones = sorted(
+        (j.target, j.subject) for j in result.joins if j.kind == "twin" and j.target in boundaries
+    )
+    assert [code for code, _ in zones] == [
+        "tf:.//account",
+        "tf:.//aws_vpc.euc1",
+        "tf:.//aws_vpc.euw1",
+    ]
     assert [code for code, _ in twins] == [
         f"tf:.//{a}"
         for a in (
@@ -131,5 +147,44 @@ def test_a_fact_changed_by_hand_is_drift_on_that_fact(shop: dict[str, str]) -> N
     ]
     # What runs decides: the database is no longer reachable from the internet.
     assert ("TM-PUB-001", "aws_db_instance.euw1_orders") not in {
+        (f.rule, f.resource) for f in result.findings
+    }
+
+
+def test_made_public_by_hand_is_one_high_drift(shop: dict[str, str]) -> None:
+    rds = setup_client("rds", "eu-central-1")
+    rds.modify_db_instance(
+        DBInstanceIdentifier="orders-db-euc1", PubliclyAccessible=True, ApplyImmediately=True
+    )
+    try:
+        result = both()
+    finally:
+        rds.modify_db_instance(
+            DBInstanceIdentifier="orders-db-euc1", PubliclyAccessible=False, ApplyImmediately=True
+        )
+    drift = [(f.resource, f.severity.label) for f in result.findings if f.rule == "TM-DRIFT-001"]
+    assert drift == [("aws_db_instance.euc1_orders", "high")]
+
+
+def test_an_unreadable_account_side_is_not_drift(
+    shop: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security groups denied: the account's paths are unknown, so the code's stay and
+    nothing is reported as changed."""
+    from collectors.aws_live import session as aws_session
+
+    from .test_live_scan import _deny
+
+    guarded = aws_session._guarded
+
+    def denying(ledger: Any, **kwargs: Any) -> Any:
+        made = guarded(ledger, **kwargs)
+        made._session.register("before-call.ec2.DescribeSecurityGroups", _deny("ec2"))
+        return made
+
+    monkeypatch.setattr(aws_session, "_guarded", denying)
+    result = both()
+    assert [f for f in result.findings if f.rule == "TM-DRIFT-001"] == []
+    assert ("TM-NET-001", "aws_instance.euw1_web") in {
         (f.rule, f.resource) for f in result.findings
     }

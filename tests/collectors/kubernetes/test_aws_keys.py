@@ -27,6 +27,19 @@ from collectors.kubernetes.workloads import aws_key
             "dynamodb:table:orders",
         ),
         ("CLICKS_STREAM", "clicks", "kinesis:stream:clicks"),
+        ("ORDERS_BUCKET_NAME", "orders-archive", "s3:bucket:orders-archive"),
+        # A credential-named variable is never read for a name, whatever its ending.
+        ("MINIO_BUCKET_SECRET_KEY", "wJalrXUtnFEMIbPxRfiCYEXAMPLEKEY", None),
+        ("BUCKET_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE", None),
+        ("TOPIC_TOKEN", "abc123def456", None),
+        ("SECRET_ARN", "arn:aws:sqs:eu-west-1:111122223333:jobs", None),
+        # Other systems' topics and tables, and values that are not names.
+        ("KAFKA_TOPIC", "orders", None),
+        ("ROUTING_TABLE", "main", None),
+        ("QUEUE_SIZE", "1000", None),
+        ("UPSTREAM_NAME", "orders-dev", None),
+        ("STREAM_ENABLED", "true", None),
+        ("JOBS_QUEUE", "1000", None),
         # Not resources: a value in a variable named for a secret is never taken.
         ("DB_SECRET", "hunter2-hunter2", None),
         ("BUCKET_URL", "https://cdn.example.com", None),

@@ -196,14 +196,16 @@ WORKLOAD_ROLE = "iam-role:"  # the source of a role's grant flows (see Fragment.
 
 def workload_grants(ctx: Context) -> list[Flow]:
     """For each role Kubernetes workloads may assume (IRSA, EKS Pod Identity), the flows
-    its permissions open, from `iam-role:<role name>`: a join with the workloads that
-    run as the role turns them into the workloads' flows."""
+    its permissions open, from `iam-role:<role name>@<role address>`: a join with the
+    workloads that run as the role turns them into the workloads' flows."""
     stores = _stores(ctx)
     out: list[Flow] = []
     for role in ctx.inv.of(IamRole):
         if role.workload_identity is not True or not role.name:
             continue
-        holder = Element(f"{WORKLOAD_ROLE}{role.name}", "process", "container", role.name, "")
+        holder = Element(
+            f"{WORKLOAD_ROLE}{role.name}@{role.address}", "process", "container", role.name, ""
+        )
         grants = grants_of(ctx.inv, role)
         out += [f for st in stores if (f := _flow(holder, role, st, grants)) is not None]
     return out
