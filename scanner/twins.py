@@ -3,15 +3,16 @@ Terraform definitions, merge them, and note where the account differs from the c
 
 Pairs are made by the source-neutral key (`rds:db-instance:orders-db`), else, for
 resources AWS names with generated ids, by a name both sources state (an instance's Name
-tag, an API's name), and only where exactly one element on each side has it. VPC zones
-pair by CIDR block (once on each side), their subnet tiers by tier, the account zones
-when there is one of each. The merged element keeps the Terraform id and location first
-(what CI annotates) and both evidence trails.
+tag, an API's name), and only where exactly one element on each side has it. A VPC zone
+pairs when its CIDR block is unique on both sides and resources inside it paired too;
+its subnet tiers pair by tier, the account zones when a VPC paired. The merged element
+keeps the Terraform id and location first (what CI annotates) and both evidence trails.
 
 Drift: where both sources state a security fact and disagree, the live value is the
-one that runs; an `drift` part records both values and both locations. A flow from the
+one that runs; a `drift` part records both values and both locations. A path from the
 internet that only the live account has (a security group opened by hand) is drift on
-the element it reaches. TM-DRIFT-001 reports them.
+the element it reaches, unless a changed exposure fact already says so. TM-DRIFT-001
+reports them.
 """
 
 from __future__ import annotations
