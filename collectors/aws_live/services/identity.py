@@ -17,6 +17,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from collectors.aws.policy_public import public_grant
 from collectors.aws.record_base import Record
 from collectors.aws.services.identity.records import (
     IamPolicy,
@@ -190,52 +191,9 @@ def statements(doc: object) -> tuple[Statement, ...]:
 
 
 def open_to_anyone(doc: object) -> bool | None:
-    """Does a trust (or resource) policy Allow any principal without a Condition?
-
-    The semantics of the Terraform collector's `policy_is_public`: True when an Allow
-    names "*" (or uses NotPrincipal) with no Condition and no Deny could narrow it; a
-    Condition on such a grant, a Deny (other than on aws:SecureTransport only), or a
-    statement that cannot be read makes it unknown, never false."""
-    raw = doc.get("Statement") if isinstance(doc, Mapping) else None
-    if not isinstance(raw, Mapping | list):
-        return None
-    public = unknown = narrowed = False
-    for st in [raw] if isinstance(raw, Mapping) else raw:
-        if not isinstance(st, Mapping):
-            unknown = True
-            continue
-        effect = st.get("Effect", "Allow")
-        if effect == "Deny":
-            narrowed = narrowed or not _transport_only(st.get("Condition"))
-            continue
-        anyone, maybe = _anyone("*" if "NotPrincipal" in st else st.get("Principal"))
-        unknown = unknown or maybe or effect != "Allow"
-        if effect == "Allow" and anyone and st.get("Condition"):
-            unknown = True  # conditions are not evaluated: neither confirmed nor refuted
-        elif effect == "Allow" and anyone:
-            public = True
-    if public:
-        return None if narrowed else True
-    return None if unknown else False
-
-
-def _anyone(principal: object) -> tuple[bool, bool]:
-    """(names "*", cannot tell) for a Principal: "*", or "*" among a map's values."""
-    if isinstance(principal, str) or principal is None:
-        return principal == "*", False
-    if not isinstance(principal, Mapping):
-        return False, True
-    values = [v for value in principal.values() for v in _list(value)]
-    return "*" in values, not all(isinstance(v, str) for v in values)
-
-
-def _transport_only(condition: object) -> bool:
-    """A condition only on aws:SecureTransport narrows how, not who."""
-    if not isinstance(condition, Mapping) or not condition:
-        return False
-    return all(
-        isinstance(t, Mapping) and set(t) == {"aws:SecureTransport"} for t in condition.values()
-    )
+    """Does a trust (or resource) policy Allow any principal without a Condition? (the
+    Terraform collector's semantics: see `public_grant`)."""
+    return public_grant(doc)
 
 
 # --- plain JSON readers --------------------------------------------------------------------

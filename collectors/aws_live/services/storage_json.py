@@ -1,10 +1,8 @@
 """Plain-JSON readers shared by the storage, databases and messaging transforms.
 
 Typed access to response fields (a wrong type reads as unknown, never as a crash), and
-whether a resource policy is public. The Terraform side answers that question in
-collectors/terraform/resource_policy.py, over evaluated HCL values that may hold
-`Unknown`s; AWS hands back plain JSON text, so this is the same analysis for plain JSON
-(same verdicts statement by statement), without the Terraform-only value types.
+whether a resource policy is public: the analysis Terraform uses too
+(collectors/aws/policy_public.py), over the plain JSON AWS returns.
 """
 
 from __future__ import annotations
@@ -12,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from collectors.aws.policy_public import public_grant
 
 # --- typed field access -------------------------------------------------------------------
 
@@ -76,87 +76,6 @@ def policy_text_is_public(document: Any) -> bool | None:
 
 
 def policy_is_public(document: Any) -> bool | None:
-    """Does a resource policy Allow any principal without a narrowing condition?
-
-    True only when an Allow grants "*" (or NotPrincipal) with no Condition and no Deny
-    could narrow it; a Condition, a Deny (other than a SecureTransport one), or a part
-    that cannot be read makes the answer unknown, never false.
-    """
-    if not isinstance(document, Mapping):
-        return None
-    statements = document.get("Statement")
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list):
-        return None
-    unknown = public = narrowed = False
-    for st in statements:
-        if not isinstance(st, Mapping):
-            unknown = True
-            continue
-        effect = st.get("Effect", "Allow")
-        if effect == "Deny":
-            narrowed = narrowed or not _transport_only(st.get("Condition"))
-            continue
-        if effect != "Allow":
-            unknown = True
-            continue
-        # Allow to everyone except the listed principals is as open as "*".
-        anyone, maybe = _anyone("*" if "NotPrincipal" in st else st.get("Principal"))
-        unknown = unknown or maybe
-        if anyone and _owner_only(st.get("Condition")):
-            continue  # "*" narrowed to one account or organisation (SNS's default policy)
-        if anyone and st.get("Condition"):
-            unknown = True  # conditions are not evaluated: not confirmed either way
-        elif anyone:
-            public = True
-    if public:
-        return None if narrowed else True
-    return None if unknown else False
-
-
-def _anyone(principal: Any) -> tuple[bool, bool]:
-    """(grants everyone, cannot tell) for a statement's Principal."""
-    if principal == "*":
-        return True, False
-    if isinstance(principal, str):
-        return False, False
-    if isinstance(principal, Mapping):
-        anyone = maybe = False
-        for value in principal.values():
-            items = value if isinstance(value, list) else [value]
-            anyone = anyone or "*" in items
-            maybe = maybe or any(not isinstance(i, str) for i in items)
-        return anyone, maybe
-    return False, principal is not None
-
-
-_OWNER_KEYS = frozenset(
-    {"aws:sourceowner", "aws:sourceaccount", "aws:principalaccount", "aws:principalorgid"}
-)
-
-
-def _owner_only(condition: Any) -> bool:
-    """Does an equality test pin the caller (or the source) to literal account or
-    organisation ids? Then "*" means "anyone in that account", not the public."""
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, test in condition.items():
-        if not isinstance(test, Mapping) or str(operator) not in ("StringEquals", "ArnEquals"):
-            continue
-        for key, value in test.items():
-            values = value if isinstance(value, list) else [value]
-            literal = all(isinstance(v, str) and v and "*" not in v for v in values)
-            if str(key).lower() in _OWNER_KEYS and literal:
-                return True
-    return False
-
-
-def _transport_only(condition: Any) -> bool:
-    """A condition only on aws:SecureTransport narrows how, not who (DenyInsecureTransport)."""
-    if not isinstance(condition, Mapping) or not condition:
-        return False
-    for test in condition.values():
-        if not isinstance(test, Mapping) or set(test) != {"aws:SecureTransport"}:
-            return False
-    return True
+    """Does a resource policy read live grant anyone access (see `public_grant`; "*"
+    pinned to the account or organisation by a condition is not public)?"""
+    return public_grant(document, owner_narrows=True)
