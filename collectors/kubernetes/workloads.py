@@ -260,7 +260,8 @@ def aws_key(name: str, value: str) -> str | None:
     ARN, a queue or s3:// URL, or a bare name in a variable whose name ends in BUCKET,
     QUEUE, TABLE, TOPIC or STREAM (optionally _NAME). Never from a credential-named
     variable, nor one named for another system (KAFKA_TOPIC)."""
-    if any(w.startswith(_CREDENTIAL_WORDS) for w in name.upper().replace("-", "_").split("_")):
+    words = name.upper().replace("-", "_").split("_")
+    if any(w.startswith(_CREDENTIAL_WORDS) for w in words):
         return None
     if value.startswith("arn:aws"):
         parts = value.split(":", 5)
@@ -276,10 +277,7 @@ def aws_key(name: str, value: str) -> str | None:
     if value.startswith("s3://"):
         bucket = value[5:].split("/", 1)[0]
         return f"s3:bucket:{bucket}" if bucket else None
-    words = name.upper().replace("-", "_").split("_")
-    if any(w.startswith(_CREDENTIAL_WORDS) for w in words) or any(
-        w in _NOT_AWS_WORDS for w in words
-    ):
+    if any(w in _NOT_AWS_WORDS for w in words):
         return None
     if words[-1] == "NAME" and len(words) > 1:
         words = words[:-1]  # ORDERS_BUCKET_NAME
